@@ -1,0 +1,1 @@
+"""Alert rules, the alert ledger, e-mails and the daily brief. Not built yet."""

@@ -1,0 +1,29 @@
+"""Print the messages of one annotation slice, for an annotator to read.
+
+Usage: python nlp/labels/tools/show_slice.py SLICE START COUNT
+Prints message id, title and full text (whitespace collapsed) of selection rows
+START..START+COUNT-1 of that slice. Texts stay in ../shared/data; nothing is copied.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+LABELS = Path(__file__).resolve().parents[1]
+DATA = LABELS.parents[2] / "shared" / "data" / "govmsg" / "messages_with_votes.csv"
+
+
+def main(slice_no: int, start: int, count: int) -> None:
+    ids = [r["message_id"] for r in csv.DictReader(open(LABELS / "selection.csv")) if int(r["slice"]) == slice_no]
+    msgs = {r["留言编号"]: r for r in csv.DictReader(open(DATA, encoding="utf-8"))}
+    for n, mid in enumerate(ids[start:start + count], start):
+        r = msgs[mid]
+        text = re.sub(r"\s+", " ", r["留言详情"]).strip()
+        print(f"[{n}] id={mid} | {r['留言主题']} | {r['留言时间']}\n{text[:1800]}\n")
+    print(f"-- slice {slice_no}: {len(ids)} messages in all")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

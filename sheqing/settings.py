@@ -1,0 +1,106 @@
+"""Settings: every knob of sheqing, read from ``SHEQING_*`` environment variables.
+
+Precedence (lowest first): the defaults below < a ``.env`` file in the working directory <
+environment variables < explicit arguments (``Settings(data_dir=...)``). Each field's description is
+the documentation: ``sheqing config`` prints them, and the README's configuration table lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PACKAGE_SITES_DIR = Path(__file__).resolve().parent.parent / "crawlers" / "sites"
+
+
+class Settings(BaseSettings):
+    """All settings. Environment variable = ``SHEQING_`` + field name in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHEQING_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        Path("var"),
+        description="Where crawl batches, crawl state, failed pages and stores live (created if missing).",
+    )
+    sites_dir: Path = Field(
+        PACKAGE_SITES_DIR, description="Folder of site configuration files (*.yaml), one per forum."
+    )
+    sites: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated names of the sites to run; empty means every site marked enabled.",
+    )
+    author_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "Key for the keyed hash that replaces author names before storage. If unset, a random key is "
+            "created once in DATA_DIR/author.key and reused; set it explicitly when several machines "
+            "must agree."
+        ),
+    )
+    user_agent: str = Field(
+        "sheqing/0.1 (community public-safety monitoring; +https://github.com/sheqing/sheqing)",
+        description="User-Agent sent to forums: names the project honestly.",
+    )
+    obey_robots: bool = Field(True, description="Obey robots.txt. Leave on.")
+    concurrency_per_domain: int = Field(2, ge=1, description="Parallel requests per forum host.")
+    download_delay: float = Field(0.5, ge=0, description="Starting delay between requests to one host, seconds.")
+    autothrottle: bool = Field(True, description="Adapt the delay to the forum's response times (AutoThrottle).")
+    retry_times: int = Field(4, ge=0, description="Retries of a failed request (5xx, 429, timeouts).")
+    retry_max_wait: float = Field(
+        120.0, ge=0, description="Longest wait before a retry, seconds, even if Retry-After asks for more."
+    )
+    max_page_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Pages larger than this are refused and logged (bytes)."
+    )
+    max_post_chars: int = Field(
+        20_000, ge=100, description="Post texts longer than this are cut (and marked truncated) before storage."
+    )
+    crawl_timeout: float = Field(
+        1800.0, gt=0, description="A crawl subprocess running longer than this is stopped, seconds."
+    )
+    demo_forum_url: str = Field(
+        "http://127.0.0.1:8808", description="Where the demo forum listens; the demo site files point here."
+    )
+
+    @field_validator("sites", mode="before")
+    @classmethod
+    def _split_sites(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [s.strip() for s in value.split(",") if s.strip()]
+        return value
+
+    # -- derived paths -------------------------------------------------------------------------
+    @property
+    def batches_dir(self) -> Path:
+        return self.data_dir / "batches"
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.data_dir / "failed"
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "crawl_state.sqlite"
+
+    def author_key(self) -> bytes:
+        """The secret for author hashing: the setting, else DATA_DIR/author.key (created once)."""
+        if self.author_secret is not None:
+            return self.author_secret.get_secret_value().encode("utf-8")
+        path = self.data_dir / "author.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:  # O_EXCL: if two processes race, the first key wins and both use it
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode("utf-8")
