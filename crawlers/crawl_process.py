@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     run_id = args.run_id or new_run_id()
-    process = CrawlerProcess(scrapy_settings(cfg, site, run_id, args.log_level), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(cfg, site, run_id, args.log_level))
     process.crawl(
         SPIDERS[site.engine], site=site, state_path=str(cfg.state_path), failed_dir=str(cfg.failed_dir)
     )

@@ -58,6 +58,13 @@ class CrawlState:
             return None
         return ThreadProgress(site, row[0], thread_id, row[1], bool(row[2]), row[3])
 
+    def unfinished_threads(self, site: str) -> list[ThreadProgress]:
+        """Threads a run started but did not read to the end (page limit, a page that failed to parse)."""
+        rows = self._db.execute(
+            "SELECT board, thread_id, last_page, reply_count FROM threads WHERE site=? AND complete=0", (site,)
+        )
+        return [ThreadProgress(site, board, tid, page, False, replies) for board, tid, page, replies in rows]
+
     def seen_digests(self, site: str) -> dict[str, str]:
         """post id -> content digest of every post already delivered for a site."""
         return dict(self._db.execute("SELECT post_id, digest FROM posts_seen WHERE site=?", (site,)))

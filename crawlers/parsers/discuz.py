@@ -151,7 +151,9 @@ def _message_text(message: Selector, pid: str, url: str) -> tuple[str, str | Non
 
 
 def _is_quote(el) -> bool:
-    return el.tag == "blockquote" or (el.tag == "div" and "quote" in (el.get("class") or "").split())
+    """Quoted text and Discuz!'s "本帖最后由 X 于 T 编辑" edit note are not the post's own words."""
+    classes = (el.get("class") or "").split()
+    return el.tag == "blockquote" or (el.tag == "div" and "quote" in classes) or "pstatus" in classes
 
 
 def _is_reply_header(el) -> bool:

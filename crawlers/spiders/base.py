@@ -60,6 +60,13 @@ class ForumSpider(scrapy.Spider):
                 continue
             for request in self.board_start_requests(board):
                 yield request
+        readable = {b.id: b for b in self.site.boards if not b.login or self.site.login.configured}
+        for known in self.state.unfinished_threads(self.site.name):
+            # threads a previous run did not finish (page limit, a page that failed to parse): resume them
+            # directly, wherever they now sit in the board list
+            if known.board in readable and known.thread_id not in self._planned:
+                self._planned.add(known.thread_id)
+                yield self.thread_request(readable[known.board], known.thread_id, known.last_page, None)
 
     def board_start_requests(self, board: Board):
         yield self.board_request(board, self.board_url(board))
@@ -84,7 +91,7 @@ class ForumSpider(scrapy.Spider):
             if start_page is None:
                 continue
             changed |= not summary.sticky
-            yield self.thread_request(board, summary, start_page)
+            yield self.thread_request(board, summary.thread_id, start_page, summary.reply_count)
         if page.next_page_url and changed and self._board_pages[board.id] < self.site.limits.max_board_pages:
             yield self.board_request(board, page.next_page_url)
 
@@ -98,26 +105,34 @@ class ForumSpider(scrapy.Spider):
         self._planned.add(summary.thread_id)
         return known.last_page if known else 1
 
-    def thread_request(self, board: Board, summary: ThreadSummary, page: int) -> scrapy.Request:
+    def thread_request(self, board: Board, thread_id: str, page: int, listed_replies: int | None) -> scrapy.Request:
         return scrapy.Request(
-            self.thread_url(summary, page),
+            self.thread_url(thread_id, page),
             callback=self.parse_thread,
             errback=self.on_error,
-            cb_kwargs={"board": board, "listed_replies": summary.reply_count},
+            cb_kwargs={"board": board, "thread_id": thread_id, "page_no": page, "listed_replies": listed_replies},
         )
 
-    def parse_thread(self, response, board: Board, listed_replies: int | None):
+    def parse_thread(self, response, board: Board, thread_id: str, page_no: int, listed_replies: int | None):
         try:
             page = self.parser.parse_thread_page(self.page_text(response), response.url, self.fetch_time(response))
         except PageParseError as exc:
             self.keep_failed(response, exc)
+            # remember where to resume: the next run starts this thread again at the page that failed
+            yield self.progress_only(board, thread_id, page_no)
             return
         yield from self.page_items(response.url, board, page, listed_replies)
         if page.next_page_url and page.page < self.site.limits.max_thread_pages:
             yield scrapy.Request(
                 page.next_page_url, callback=self.parse_thread, errback=self.on_error,
-                cb_kwargs={"board": board, "listed_replies": listed_replies},
+                cb_kwargs={"board": board, "thread_id": thread_id, "page_no": page.page + 1,
+                           "listed_replies": listed_replies},
             )
+
+    def progress_only(self, board: Board, thread_id: str, page_no: int) -> CrawledPage:
+        progress = ThreadProgress(self.site.name, board.id, thread_id, page_no, complete=False, reply_count=None)
+        return CrawledPage(site=self.site.name, engine=self.site.engine, board=board.id, thread_id=thread_id,
+                           title="", url="", posts=(), progress=progress)
 
     def page_items(self, url: str, board: Board, page: ThreadPage, listed_replies: int | None, extra=()):
         complete = page.next_page_url is None
@@ -135,7 +150,7 @@ class ForumSpider(scrapy.Spider):
     def board_url(self, board: Board) -> str:
         raise NotImplementedError
 
-    def thread_url(self, summary: ThreadSummary, page: int) -> str:
+    def thread_url(self, thread_id: str, page: int) -> str:
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------------

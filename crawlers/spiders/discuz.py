@@ -5,7 +5,6 @@ from __future__ import annotations
 import scrapy
 
 from ..parsers import discuz
-from ..parsers.common import ThreadSummary
 from ..siteconfig import Board
 from .base import ForumSpider
 
@@ -21,8 +20,8 @@ class DiscuzSpider(ForumSpider):
     def board_url(self, board: Board) -> str:
         return f"{self.site.base_url}forum.php?mod=forumdisplay&fid={board.id}&page=1"
 
-    def thread_url(self, summary: ThreadSummary, page: int) -> str:
-        return f"{self.site.base_url}forum.php?mod=viewthread&tid={summary.thread_id}&page={page}"
+    def thread_url(self, thread_id: str, page: int) -> str:
+        return f"{self.site.base_url}forum.php?mod=viewthread&tid={thread_id}&page={page}"
 
     def board_start_requests(self, board: Board):
         if not board.login:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import scrapy
 
 from ..parsers import tieba
-from ..parsers.common import PageParseError, ThreadSummary
+from ..parsers.common import PageParseError
 from ..siteconfig import Board
 from .base import ForumSpider
 
@@ -21,8 +21,8 @@ class TiebaSpider(ForumSpider):
     def board_url(self, board: Board) -> str:
         return f"{self.site.base_url}f?kw={quote(board.id)}&ie=utf-8&pn=0"
 
-    def thread_url(self, summary: ThreadSummary, page: int) -> str:
-        return f"{self.site.base_url}p/{summary.thread_id}?pn={page}"
+    def thread_url(self, thread_id: str, page: int) -> str:
+        return f"{self.site.base_url}p/{thread_id}?pn={page}"
 
     def page_items(self, url, board, page, listed_replies, extra=()):
         """Fetch the page's 楼中楼 comments first, then yield the page with them."""
