@@ -74,6 +74,7 @@ _BLOCK_TAGS = frozenset({"div", "p", "li", "tr", "table", "blockquote", "h1", "h
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "img", "iframe", "object"})
 _SPACES = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_LINE_EDGES = re.compile(r" ?\n ?")
 
 
 def element_text(el, skip=lambda e: False) -> str:
@@ -100,8 +101,9 @@ def element_text(el, skip=lambda e: False) -> str:
     if el is None:
         return ""
     walk(el)
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _SPACES.sub(" ", "".join(parts))
+    text = _LINE_EDGES.sub("\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", text)
 
 
 def _source_space(text: str) -> str:

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from .common import (
@@ -27,7 +28,7 @@ from .common import (
 )
 from .times import TimeParseError, parse_cn_time
 
-__all__ = ["parse_thread_page", "parse_board_page", "login_form_present"]
+__all__ = ["parse_thread_page", "parse_board_page", "parse_login_form"]
 
 _POST_DIV = re.compile(r"^post_(\d+)$")
 _PID_IN_HREF = re.compile(r"[?&]pid=(\d+)")
@@ -89,9 +90,20 @@ def parse_board_page(html: str, url: str, fetched_at: datetime) -> BoardPage:
     return BoardPage(threads=tuple(threads), next_page_url=_next_url(sel, url), page=int(query_param(url, "page") or 1))
 
 
-def login_form_present(html: str) -> bool:
-    """True when the page carries Discuz!'s login form (``form#loginform``)."""
-    return bool(Selector(text=html).css("form#loginform"))
+def parse_login_form(html: str, url: str) -> tuple[str, dict[str, str]] | None:
+    """Discuz!'s login form (``form#loginform``): its absolute action URL and hidden fields (``formhash``).
+
+    None when the page has no login form.
+    """
+    form = Selector(text=html).css("form#loginform")
+    if not form:
+        return None
+    hidden = {
+        i.attrib["name"]: i.attrib.get("value", "")
+        for i in form.css('input[type="hidden"]')
+        if i.attrib.get("name")
+    }
+    return urljoin(url, form.attrib.get("action", "")), hidden
 
 
 def _raise_for_message(sel: Selector, url: str) -> None:
@@ -103,41 +115,54 @@ def _raise_for_message(sel: Selector, url: str) -> None:
         raise PageParseError(f"forum error page at {url}: {error[:200]}")
 
 
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# Compiled once: per-floor look-ups by id would otherwise re-translate CSS for every floor.
+_AUTHOR = etree.XPath(f".//div[{_has_class('authi')}]/a[{_has_class('xw1')}]")
+_FLOOR_EM = etree.XPath(".//a[@id=$id]/em//text()")
+_BY_ID = etree.XPath(".//*[@id=$id]")
+_LOCKED = etree.XPath(f".//div[{_has_class('locked')}]")
+
+
 def _parse_floor(div: Selector, pid: str, fetched_at: datetime, url: str) -> ParsedPost:
-    author_link = div.css("div.authi a.xw1")
-    author = " ".join(author_link.css("::text").getall()).strip()
-    uid_match = _UID_IN_HREF.search(author_link.attrib.get("href", "")) if author_link else None
-    floor_text = "".join(div.css(f"#postnum{pid} em::text").getall()).strip()
+    root = div.root
+    authors = _AUTHOR(root)
+    author = "".join(authors[0].itertext()).strip() if authors else ""
+    uid_match = _UID_IN_HREF.search(authors[0].get("href", "")) if authors else None
+    floor_text = "".join(_FLOOR_EM(root, id=f"postnum{pid}")).strip()
     floor = _FLOOR_NAMES.get(floor_text) or (int(floor_text) if floor_text.isdigit() else None)
-    message = div.css(f"#postmessage_{pid}")
-    deleted = not message and bool(div.css("div.locked"))
-    text, reply_to = ("", None) if deleted else _message_text(message, pid, url)
+    message = _BY_ID(root, id=f"postmessage_{pid}")
+    deleted = not message and bool(_LOCKED(root))
+    text, reply_to = ("", None) if deleted else _message_text(message[0] if message else None, pid, url)
     return ParsedPost(
         post_id=pid,
         floor=floor,
         author=author or "匿名",
         author_id=uid_match.group(1) if uid_match else None,
-        published_at=_floor_time(div, pid, fetched_at, url),
+        published_at=_floor_time(root, pid, fetched_at, url),
         text=text,
         reply_to=reply_to,
         deleted=deleted,
     )
 
 
-def _floor_time(div: Selector, pid: str, fetched_at: datetime, url: str) -> datetime:
-    em = div.css(f"#authorposton{pid}")
-    absolute = em.css("span::attr(title)").get()
-    raw = absolute or " ".join(em.css("::text").getall())
+def _floor_time(root, pid: str, fetched_at: datetime, url: str) -> datetime:
+    ems = _BY_ID(root, id=f"authorposton{pid}")
+    if not ems:
+        raise PageParseError(f"floor {pid} on {url} has no time")
+    titled = [span.get("title") for span in ems[0].iter("span") if span.get("title")]
+    raw = titled[0] if titled else "".join(ems[0].itertext())
     try:
         return parse_cn_time(raw, fetched_at)
     except TimeParseError as exc:
         raise PageParseError(f"floor {pid} on {url}: {exc}") from None
 
 
-def _message_text(message: Selector, pid: str, url: str) -> tuple[str, str | None]:
-    if not message:
+def _message_text(root, pid: str, url: str) -> tuple[str, str | None]:
+    if root is None:
         raise PageParseError(f"floor {pid} on {url} has no message body")
-    root = message[0].root
     reply_to = None
     for link in root.iter("a"):
         in_quote = any(_is_quote(a) for a in link.iterancestors())

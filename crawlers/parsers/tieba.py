@@ -16,6 +16,7 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 from parsel import Selector
 
@@ -27,6 +28,9 @@ __all__ = ["parse_thread_page", "parse_board_page", "parse_comments", "comment_u
 _TID_IN_PATH = re.compile(r"/p/(\d+)")
 _FLOOR = re.compile(r"^(\d+)楼$")
 _DATETIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}")
+# Compiled once; per-floor CSS look-ups by id would be re-translated for every floor.
+_TAILS = etree.XPath(".//span[contains(concat(' ', normalize-space(@class), ' '), ' tail-info ')]/text()")
+_BY_ID = etree.XPath(".//*[@id=$id]")
 
 
 def parse_thread_page(html: str, url: str, fetched_at: datetime) -> ThreadPage:
@@ -125,7 +129,7 @@ def _parse_floor(div: Selector, fetched_at: datetime, url: str) -> ParsedPost | 
     pid = content.get("post_id")
     if not pid:  # advertisements and placeholders carry no post id
         return None
-    tails = [t.strip() for t in div.css("span.tail-info::text").getall()]
+    tails = [t.strip() for t in _TAILS(div.root)]
     floor = content.get("post_no") or next((int(m.group(1)) for t in tails if (m := _FLOOR.match(t))), None)
     stamp = next((t for t in tails if _DATETIME.search(t)), None)
     if stamp is None:
@@ -134,14 +138,14 @@ def _parse_floor(div: Selector, fetched_at: datetime, url: str) -> ParsedPost | 
         published = parse_cn_time(stamp, fetched_at)
     except TimeParseError as exc:
         raise PageParseError(f"floor {pid} on {url}: {exc}") from None
-    body = div.css(f"#post_content_{pid}")
+    body = _BY_ID(div.root, id=f"post_content_{pid}")
     return ParsedPost(
         post_id=str(pid),
         floor=int(floor) if floor else None,
         author=str(author.get("user_name") or author.get("name") or "匿名"),
         author_id=str(author["user_id"]) if author.get("user_id") else None,
         published_at=published,
-        text=element_text(body[0].root) if body else "",
+        text=element_text(body[0]) if body else "",
         deleted=not body,
     )
 

@@ -182,15 +182,18 @@ class ForumSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             self.crawler.stats.inc_value("sheqing/skipped_by_robots")
             self.logger.warning("robots.txt of the forum forbids %s: skipped", request.url)
             return
         self.crawler.stats.inc_value("sheqing/fetch_errors")
         if failure.check(HttpError):
-            self.logger.error("giving up on %s: HTTP %s", request.url, failure.value.response.status)
+            reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(IgnoreRequest):  # e.g. the page is larger than SHEQING_MAX_PAGE_BYTES
+            reason = str(failure.value) or "the response was refused (larger than SHEQING_MAX_PAGE_BYTES?)"
         else:
-            self.logger.error("giving up on %s: %s", request.url, failure.getErrorMessage())
+            reason = failure.getErrorMessage()
+        self.logger.error("giving up on %s: %s; it will be tried again next run", request.url, reason)
 
     def closed(self, reason):
         self.state.close()

@@ -34,19 +34,20 @@ class DiscuzSpider(ForumSpider):
         )
 
     def submit_login(self, response, board: Board):
-        if not discuz.login_form_present(self.page_text(response)):
+        form = discuz.parse_login_form(self.page_text(response), response.url)
+        if form is None:
             self.logger.error("no login form at %s: board %s skipped", response.url, board.id)
             self.crawler.stats.inc_value("sheqing/boards_skipped_login")
             return
-        yield scrapy.FormRequest.from_response(
-            response, formid="loginform",
-            formdata={"username": self.site.login.username, "password": self.site.login.password},
+        action, hidden = form
+        yield scrapy.FormRequest(
+            action, formdata={**hidden, "username": self.site.login.username, "password": self.site.login.password},
             callback=self.after_login, errback=self.on_error, cb_kwargs={"board": board}, dont_filter=True,
         )
 
     def after_login(self, response, board: Board):
         text = self.page_text(response)
-        if "登录失败" in text or discuz.login_form_present(text):
+        if "登录失败" in text or discuz.parse_login_form(text, response.url) is not None:
             self.logger.error("login to %s as %r failed: board %s skipped", self.site.name,
                               self.site.login.username, board.id)
             self.crawler.stats.inc_value("sheqing/boards_skipped_login")

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
-import selectors
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from crawlers.demo_forum.clock import parse_start
 from crawlers.demo_forum.corpus import build_corpus
+from crawlers.demo_forum.launch import demo_forum_process
 
-REPO = Path(__file__).resolve().parents[2]
 START = "2024-03-01T12:00:00+08:00"
 CATEGORIES = {"public_order", "mass_fraud", "fire_safety", "utilities", "building_safety", "property_mgmt",
               "housing_land", "environment", "traffic", "food_drug", "health", "labor", "neighbor_dispute",
@@ -35,23 +32,11 @@ Disallow: /tieba/home/
 
 
 class Forum:
-    """A demo forum subprocess and a tiny HTTP client for it."""
+    """A running demo forum (``demo_forum_process``) and a tiny HTTP client for it."""
 
-    def __init__(self, *args: str):
-        self.process = subprocess.Popen([sys.executable, "-m", "crawlers.demo_forum", "--host", "127.0.0.1",
-                                         "--port", "0", *args], cwd=REPO, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=15):
-            self.stop()
-            raise RuntimeError("the demo forum did not print READY within 15 s")
-        line = self.process.stdout.readline().decode()
-        if not line.startswith("READY http://127.0.0.1:"):
-            self.stop()
-            raise RuntimeError(f"unexpected first line {line!r}: {self.process.stderr.read().decode()}")
-        self.url = line.split()[1]
-        self.port = urlsplit(self.url).port
+    def __init__(self, url: str):
+        self.url = url
+        self.port = urlsplit(url).port
 
     def request(self, path: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -67,35 +52,17 @@ class Forum:
         assert status == 200, (path, status)
         return body.decode(headers.get_content_charset() or "utf-8", errors="replace")
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
-        self.process.stderr.close()
-
 
 @pytest.fixture(scope="module")
 def forum():
-    server = Forum("--rate-limit", "0", "--seed", "7", "--start", START)
-    yield server
-    server.stop()
+    with demo_forum_process("--rate-limit", "0", "--seed", "7", "--start", START) as url:
+        yield Forum(url)
 
 
 @pytest.fixture
 def new_forum():
-    servers = []
-
-    def start(*args):
-        servers.append(Forum(*args))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
+    with contextlib.ExitStack() as stack:
+        yield lambda *args: Forum(stack.enter_context(demo_forum_process(*args)))
 
 
 def list_replies(forum: Forum, prefix: str, fid: int, tid: int) -> int:

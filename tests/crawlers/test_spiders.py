@@ -151,3 +151,15 @@ def test_crawl_killed_half_way_is_finished_by_the_next_run(forum, fast_settings)
     assert not list((fast_settings.batches_dir / "riverside").glob("*.jsonl")), "no half-written batch is visible"
     report = crawl("riverside", fast_settings)
     assert set(read_batch(report)) == set(forum.expected_posts("riverside", boards={"2", "5"}))
+
+
+def test_oversized_page_is_refused_logged_and_the_crawl_goes_on(forum, fast_settings):
+    small = fast_settings.model_copy(update={"max_page_bytes": 120_000})  # the 200,000-character floor's page
+    report = crawl("riverside", small)
+    got = read_batch(report)
+    expected = forum.expected_posts("riverside", boards={"2", "5"})
+    big = [pid for pid, post in expected.items() if len(post.text) > 100_000]
+    assert len(big) == 1 and big[0] not in got
+    assert len(got) >= len(expected) - 15, "only the oversized page's floors are missing"
+    assert report.stats["details"]["fetch_errors"] >= 1
+    assert "giving up on" in report.log_path.read_text()
