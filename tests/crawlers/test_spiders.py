@@ -163,3 +163,31 @@ def test_oversized_page_is_refused_logged_and_the_crawl_goes_on(forum, fast_sett
     assert len(got) >= len(expected) - 15, "only the oversized page's floors are missing"
     assert report.stats["details"]["fetch_errors"] >= 1
     assert "giving up on" in report.log_path.read_text()
+
+
+def test_replayed_government_messages_are_crawled_with_their_timestamps(shared_data, fast_settings, tmp_path):
+    """The first 200 real messages of messages_with_votes.csv, replayed as a Discuz! board and crawled."""
+    import csv
+
+    from crawlers.demo_forum.launch import demo_forum_process
+    from crawlers.parsers.times import SHANGHAI, parse_cn_time
+
+    source = shared_data("govmsg/messages_with_votes.csv")
+    with open(source, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))[:200]
+    subset = tmp_path / "subset.csv"  # test-time copy in a temporary folder, never in the repository
+    with open(subset, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with demo_forum_process("--rate-limit", "0", "--csv", str(subset)) as url:
+        settings = fast_settings.model_copy(update={"demo_forum_url": url})
+        report = crawl("govmsg", settings)
+    got = read_batch(report)
+    first_floors = {p["thread_id"]: p for p in got.values() if p["floor"] == 1}
+    for row in rows:  # every message arrives once, with its text and its own timestamp
+        post = first_floors[row["留言编号"]]
+        assert squash(post["text"]) == squash(row["留言详情"])
+        when = parse_cn_time(row["留言时间"], datetime.now(SHANGHAI))  # both "2019/2/28 11:25:05" and ISO
+        assert datetime.fromisoformat(post["published_at"]) == when.replace(second=0)
+    assert report.stats["errors"] == 0
