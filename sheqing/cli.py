@@ -3,6 +3,9 @@
     sheqing crawl SITE [SITE ...] | --all     crawl forums (each in its own subprocess)
     sheqing demo-forum [--port 8808]          serve the demo forum
     sheqing demo                              demo forum + crawl of every demo site + summary
+    sheqing classify IN.jsonl -o OUT.jsonl    category, risk, sentiment, places, scores, evidence per line
+    sheqing topics IN.jsonl -o TOPICS.json    issues (topics) ranked by heat
+    sheqing train / sheqing eval              train the default model / measure it on the held-out split
     sheqing sites                             list configured sites
     sheqing config                            show every setting, its value and what it does
 """
@@ -81,6 +84,106 @@ def demo_forum(host: str, port: int, extra: tuple[str, ...]) -> None:
     from crawlers.demo_forum.server import main as serve
 
     sys.exit(serve(["--host", host, "--port", str(port), *extra]) or 0)
+
+
+@main.command()
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), help="A .skops model file.")
+def classify(input_path: str, output_path: str, model_path: str | None) -> None:
+    """Classify INPUT (JSON lines with id, title, text) into OUTPUT (JSON lines)."""
+    import json
+
+    from tqdm import tqdm
+
+    from nlp.classify import PostClassifier
+    from nlp.enrich import Enricher, read_jsonl
+
+    enricher = Enricher(PostClassifier.load(model_path) if model_path else None)
+    records = _records(read_jsonl(input_path), ("id", "text"))
+    tmp = output_path + ".part"
+    with open(tmp, "w", encoding="utf-8") as out, tqdm(total=len(records), unit="post", desc="classifying") as bar:
+        for start in range(0, len(records), 512):
+            for row in enricher.classify(records[start:start + 512]):
+                row.pop("text")
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            bar.update(len(records[start:start + 512]))
+    import os
+
+    os.replace(tmp, output_path)
+    click.echo(f"{len(records)} posts classified -> {output_path}")
+
+
+@main.command()
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False))
+def topics(input_path: str, output_path: str) -> None:
+    """Group INPUT (JSON lines with id, title, text, published_at) into topics ranked by heat."""
+    import json
+    import os
+
+    from nlp.enrich import read_jsonl
+    from nlp.topics import build_topics
+
+    records = _records(read_jsonl(input_path), ("id", "text", "published_at"))
+    result = build_topics(records)
+    tmp = output_path + ".part"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, ensure_ascii=False, indent=2)
+    os.replace(tmp, output_path)
+    click.echo(f"{len(records)} posts -> {len(result)} topics -> {output_path}")
+
+
+def _records(rows, required: tuple[str, ...]) -> list[dict]:
+    records = []
+    for n, row in enumerate(rows, 1):
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise click.ClickException(f"line {n}: missing field(s) {', '.join(missing)}")
+        records.append(row)
+    return records
+
+
+@main.command()
+@click.option("--corrections", type=click.Path(exists=True, dir_okay=False), help="CSV of monitors' corrections.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), help="Where to save the model.")
+def train(corrections: str | None, output_path: str | None) -> None:
+    """Train the default classifier from the label files (never on the held-out split)."""
+    from pathlib import Path
+
+    from nlp.classify import DEFAULT_MODEL_PATH
+    from nlp.train import train as fit, training_examples
+
+    examples = training_examples(Path(corrections) if corrections else None)
+    out = Path(output_path) if output_path else DEFAULT_MODEL_PATH
+    click.echo(f"training on {len(examples)} examples ...")
+    model = fit(examples, out)
+    click.echo(f"model {model.version_} saved to {out}")
+
+
+@main.command("eval")
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--external", is_flag=True, help="Also cross-validate the machinery on the board's own 7 labels.")
+def evaluate(model_path: str | None, as_json: bool, external: bool) -> None:
+    """Measure the model on the held-out split: per-class P/R/F1, macro-F1, confusion, urgent recall."""
+    import json
+
+    from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+    from nlp.datasets import govmsg
+    from nlp.train import evaluate as measure, external_check, format_report
+
+    report = measure(PostClassifier.load(model_path or DEFAULT_MODEL_PATH), govmsg("heldout"))
+    if external:
+        report["external_labelled_sample"] = external_check()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(format_report(report))
+    if external:
+        ext = report["external_labelled_sample"]
+        click.echo(f"\nexternal check, labelled_sample.csv (board's 7 labels, {ext['folds']}-fold CV): "
+                   f"macro-F1 {ext['macro_f1']:.3f}, accuracy {ext['accuracy']:.3f}")
 
 
 @main.command()

@@ -73,3 +73,76 @@ class Post(BaseModel):
         if self.id != expected:
             raise ValueError(f"post id {self.id!r} should be {expected!r}")
         return self
+
+
+CATEGORIES = (
+    "public_order", "mass_fraud", "fire_safety", "utilities", "building_safety", "property_mgmt", "housing_land",
+    "environment", "traffic", "food_drug", "health", "labor", "neighbor_dispute", "school_safety", "other",
+)
+RISKS = ("none", "low", "medium", "high", "critical")  # ordered
+SENTIMENTS = ("negative", "neutral", "positive")
+PLACE_KINDS = ("province", "city", "district", "street", "estate", "anonymised")
+
+
+class PlaceMention(BaseModel):
+    """A place named in a post: as written, and its administrative path where it could be resolved."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(description="The mention as written in the post (anonymised names such as A3区 kept).")
+    kind: str = Field(description="province, city, district, street, estate or anonymised.")
+    code: str | None = Field(None, description="Administrative code of the resolved unit (2022 codes).")
+    path: tuple[str, ...] = Field((), description="Names from province down to the resolved unit.")
+    path_codes: tuple[str, ...] = Field((), description="Codes along the same path.")
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in PLACE_KINDS:
+            raise ValueError(f"unknown place kind {value!r}")
+        return value
+
+
+class Enrichment(BaseModel):
+    """What the NLP stage adds to a post. Every label carries its probability and the terms behind it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: str
+    risk: str
+    sentiment: str
+    scores: dict[str, dict[str, float]] = Field(description="Probabilities per label, for category, risk, sentiment.")
+    evidence: dict[str, list[str]] = Field(description="Terms that drove each label (risk also names rules).")
+    places: tuple[PlaceMention, ...] = ()
+    keywords: tuple[str, ...] = ()
+    simhash: str = Field(description="64-bit SimHash of the text, 16 hex digits.")
+    dup_group: str = Field(description="Id of the first post of its near-duplicate group (itself if none).")
+    topic_id: str | None = None
+    model_version: str = ""
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r}")
+        return value
+
+    @field_validator("risk")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        if value not in RISKS:
+            raise ValueError(f"unknown risk {value!r}")
+        return value
+
+    @field_validator("sentiment")
+    @classmethod
+    def _sentiment(cls, value: str) -> str:
+        if value not in SENTIMENTS:
+            raise ValueError(f"unknown sentiment {value!r}")
+        return value
+
+
+class EnrichedPost(Post):
+    """A post with its enrichment: the record the store indexes and the alerts read."""
+
+    enrichment: Enrichment

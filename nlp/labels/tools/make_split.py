@@ -1,7 +1,9 @@
 """Merge the annotators' slice files into one label file and set aside the held-out split.
 
-Run once, before any training: python nlp/labels/tools/make_split.py
-- reads nlp/labels/parts/slice_*.csv (message_id, category, risk, sentiment) and selection.csv;
+Run before any training on new labels: python nlp/labels/tools/make_split.py
+- reads nlp/labels/parts/slice_*.csv (message_id, category, risk, sentiment); slices 0-5 label
+  messages_with_votes.csv (round 1), slices 6-9 messages_with_replies.csv (round 2, rare categories);
+- a message already in govmsg_labels.csv keeps its split: splits are drawn once per round, never redrawn;
 - groups near-duplicate messages (same normalised title, or character 4-gram Jaccard >= 0.6 on the text)
   so that reposts never sit on both sides of the split;
 - draws the held-out split (20 %, at least 400 messages) stratified by category, seeded, at group level;
@@ -17,7 +19,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 LABELS = Path(__file__).resolve().parents[1]
-DATA = LABELS.parents[2] / "shared" / "data" / "govmsg" / "messages_with_votes.csv"
+GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
+ROUNDS = {"votes": (range(0, 6), GOVMSG / "messages_with_votes.csv"),
+          "replies": (range(6, 10), GOVMSG / "messages_with_replies.csv")}
 SEED = 20261122
 HELD_OUT_SHARE = 0.20
 
@@ -27,15 +31,11 @@ def grams(text: str) -> set[str]:
     return {t[i:i + 4] for i in range(max(1, len(t) - 3))}
 
 
-def main() -> None:
-    rows = []
-    for part in sorted((LABELS / "parts").glob("slice_*.csv")):
-        annotator = part.stem
-        rows += [dict(r, annotator=annotator) for r in csv.DictReader(open(part, encoding="utf-8"))]
+def split_round(rows: list[dict], data: Path, seed: int) -> dict[str, tuple[str, str]]:
+    """message id -> (split, dup_group) for one round's rows."""
     ids = [r["message_id"] for r in rows]
     assert len(ids) == len(set(ids)), "duplicate ids across slices"
-    msgs = {r["留言编号"]: r for r in csv.DictReader(open(DATA, encoding="utf-8"))}
-    # near-duplicate groups (union-find)
+    msgs = {r["留言编号"]: r for r in csv.DictReader(open(data, encoding="utf-8"))}
     parent = {i: i for i in ids}
 
     def find(x):
@@ -64,8 +64,7 @@ def main() -> None:
     for i in ids:
         groups[find(i)].append(i)
     label = {r["message_id"]: r for r in rows}
-    # stratify groups by the category of their first member
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     by_cat = defaultdict(list)
     for root, members in groups.items():
         by_cat[label[members[0]]["category"]].append(root)
@@ -79,17 +78,35 @@ def main() -> None:
                 break
             held.add(root)
             taken += len(groups[root])
+    return {i: ("heldout" if find(i) in held else "train", find(i)) for i in ids}
+
+
+def main() -> None:
     out = LABELS / "govmsg_labels.csv"
+    existing = {}
+    if out.exists():
+        existing = {r["message_id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    written = []
+    for source, (slices, data) in ROUNDS.items():
+        rows = []
+        for n in slices:
+            part = LABELS / "parts" / f"slice_{n}.csv"
+            if part.exists():
+                rows += [dict(r, annotator=part.stem) for r in csv.DictReader(open(part, encoding="utf-8"))]
+        if not rows:
+            continue
+        fresh = split_round(rows, data, SEED)
+        for r in rows:
+            old = existing.get(r["message_id"])
+            split, group = (old["split"], old["dup_group"]) if old else fresh[r["message_id"]]
+            written.append([r["message_id"], source, r["category"], r["risk"], r["sentiment"], split,
+                            r["annotator"], group])
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["message_id", "category", "risk", "sentiment", "split", "annotator", "dup_group"])
-        for r in rows:
-            root = find(r["message_id"])
-            w.writerow([r["message_id"], r["category"], r["risk"], r["sentiment"],
-                        "heldout" if root in held else "train", r["annotator"], root])
-    split = Counter("heldout" if find(i) in held else "train" for i in ids)
-    multi = sum(1 for m in groups.values() if len(m) > 1)
-    print(f"{len(rows)} labels, {multi} near-duplicate groups; split {dict(split)} -> {out}")
+        w.writerow(["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group"])
+        w.writerows(written)
+    split = Counter((row[1], row[5]) for row in written)
+    print(f"{len(written)} labels; split {dict(split)} -> {out}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ messages for reading; they never set a label), then fill up with a seeded random
 sample. The result is written as `nlp/labels/selection.csv` (message id, slice).
 
 Run: python nlp/labels/tools/select_messages.py ../shared/data/govmsg/messages_with_votes.csv
+A second round (rare categories) draws from messages_with_replies.csv:
+     python nlp/labels/tools/select_messages.py ../shared/data/govmsg/messages_with_replies.csv \
+         --total 1200 --slices 4 --first-slice 6 --cap 160 --out selection_replies.csv
 """
 from __future__ import annotations
 
@@ -32,32 +35,45 @@ GROUPS = {
     "building": "危房|裂缝|违建|违章建筑|施工安全|坍塌|倒塌",
     "health": "疫苗|传染|医疗纠纷|医疗废物|蟑螂|老鼠",
     "neighbor": "邻居|楼上|楼下|狗|宠物",
+    "school_gate": "学校|校园|学生|幼儿园",
+    "hazard": "隐患|危险|受伤|死亡|跳楼|威胁|报复",
 }
 
 
-def main(path: str) -> None:
+def main(path: str, total: int = TOTAL, slices: int = SLICES, first_slice: int = 0, cap: int = CAP_PER_GROUP,
+         out_name: str = "selection.csv") -> None:
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
     rng = random.Random(SEED)
     rng.shuffle(rows)
     chosen: dict[str, None] = {}
     for pattern in GROUPS.values():
         hits = [r["留言编号"] for r in rows if re.search(pattern, r["留言主题"] + r["留言详情"])]
-        for mid in hits[:CAP_PER_GROUP]:
+        for mid in hits[:cap]:
             chosen.setdefault(mid)
     for r in rows:
-        if len(chosen) >= TOTAL:
+        if len(chosen) >= total:
             break
         chosen.setdefault(r["留言编号"])
     ids = list(chosen)
     rng.shuffle(ids)
-    out = Path(__file__).resolve().parents[1] / "selection.csv"
+    out = Path(__file__).resolve().parents[1] / out_name
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["message_id", "slice"])
         for i, mid in enumerate(ids):
-            w.writerow([mid, i % SLICES])
-    print(f"wrote {len(ids)} ids in {SLICES} slices to {out}")
+            w.writerow([mid, first_slice + i % slices])
+    print(f"wrote {len(ids)} ids in {slices} slices to {out}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/govmsg/messages_with_votes.csv")
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path", nargs="?", default="../shared/data/govmsg/messages_with_votes.csv")
+    ap.add_argument("--total", type=int, default=TOTAL)
+    ap.add_argument("--slices", type=int, default=SLICES)
+    ap.add_argument("--first-slice", type=int, default=0)
+    ap.add_argument("--cap", type=int, default=CAP_PER_GROUP)
+    ap.add_argument("--out", default="selection.csv")
+    a = ap.parse_args()
+    main(a.path, a.total, a.slices, a.first_slice, a.cap, a.out)

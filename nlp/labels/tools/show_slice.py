@@ -12,11 +12,17 @@ import sys
 from pathlib import Path
 
 LABELS = Path(__file__).resolve().parents[1]
-DATA = LABELS.parents[2] / "shared" / "data" / "govmsg" / "messages_with_votes.csv"
+GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
+# slices 0-5 come from messages_with_votes.csv, slices 6-9 (second round) from messages_with_replies.csv
+SOURCES = [("selection.csv", GOVMSG / "messages_with_votes.csv"), ("selection_replies.csv", GOVMSG / "messages_with_replies.csv")]
 
 
 def main(slice_no: int, start: int, count: int) -> None:
-    ids = [r["message_id"] for r in csv.DictReader(open(LABELS / "selection.csv")) if int(r["slice"]) == slice_no]
+    for selection, DATA in SOURCES:
+        path = LABELS / selection
+        ids = [r["message_id"] for r in csv.DictReader(open(path)) if int(r["slice"]) == slice_no] if path.exists() else []
+        if ids:
+            break
     msgs = {r["留言编号"]: r for r in csv.DictReader(open(DATA, encoding="utf-8"))}
     for n, mid in enumerate(ids[start:start + count], start):
         r = msgs[mid]

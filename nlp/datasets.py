@@ -1,0 +1,116 @@
+"""Labelled examples for training and evaluation, joined from label files (ids) and the shared data (texts).
+
+- ``govmsg(split)``: the project's own labels (``nlp/labels/govmsg_labels.csv``) on real government-board
+  messages; ``split`` is ``"train"`` or ``"heldout"`` (never train or tune on the latter).
+- ``cec()``: CEC emergency news reports (fire, traffic accident, food poisoning, terrorist attack,
+  earthquake) with category from the corpus's own event type and risk from its casualty words
+  (``nlp/labels/cec_labels.csv`` says how).
+- ``corrections(path)``: category/risk corrections made by monitors, for retraining.
+
+Texts stay in ``../shared/data``; a missing file is a clear error naming the path.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .normalize import normalize_text
+
+__all__ = ["Example", "govmsg", "cec", "shared_data_dir", "DataMissing"]
+
+LABELS_DIR = Path(__file__).resolve().parent / "labels"
+
+
+class DataMissing(FileNotFoundError):
+    """A shared data set the command needs is not where it should be."""
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str  # normalised title + body
+    category: str | None
+    risk: str | None
+    sentiment: str | None
+    source: str
+
+
+def shared_data_dir() -> Path:
+    """``SHEQING_SHARED_DATA`` or ``../shared/data`` beside the checkout."""
+    env = os.environ.get("SHEQING_SHARED_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise DataMissing(f"needed data file is missing: {path} (set SHEQING_SHARED_DATA to the shared data folder)")
+    return path
+
+
+def post_text(title: str, body: str) -> str:
+    """The text a classifier reads: normalised title, a new line, normalised body."""
+    title, body = normalize_text(title), normalize_text(body)
+    return f"{title}\n{body}" if title else body
+
+
+GOVMSG_FILES = {"votes": "messages_with_votes.csv", "replies": "messages_with_replies.csv"}
+
+
+def govmsg(split: str | None = None, data_dir: Path | None = None) -> list[Example]:
+    data_dir = data_dir or shared_data_dir()
+    messages: dict[str, dict[str, dict]] = {}
+    for source, name in GOVMSG_FILES.items():
+        with open(_need(data_dir / "govmsg" / name), encoding="utf-8", newline="") as fh:
+            messages[source] = {r["留言编号"]: r for r in csv.DictReader(fh)}
+    out = []
+    with open(LABELS_DIR / "govmsg_labels.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if split and row["split"] != split:
+                continue
+            msg = messages[row["source"]].get(row["message_id"])
+            if msg is None:
+                raise DataMissing(f"message {row['message_id']} of the label file is not in {GOVMSG_FILES[row['source']]}")
+            out.append(Example(f"govmsg:{row['message_id']}", post_text(msg["留言主题"], msg["留言详情"]),
+                               row["category"], row["risk"], row["sentiment"], "govmsg"))
+    return out
+
+
+def cec(data_dir: Path | None = None) -> list[Example]:
+    data_dir = data_dir or shared_data_dir()
+    labels = LABELS_DIR / "cec_labels.csv"
+    out = []
+    with open(labels, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            path = _need(data_dir / "cec" / "text" / row["file"])
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            title, _, body = raw.strip().partition("\n")
+            out.append(Example(f"cec:{row['file']}", post_text(title, body), row["category"] or None, row["risk"],
+                               None, "cec"))
+    return out
+
+
+_DEATHS = re.compile(r"(\d+|[一二两三四五六七八九十百数几多]+)\s*(?:人|名\S{0,4})?\s*(?:死亡|身亡|遇难|丧生|罹难|亡)")
+
+
+_MASS = re.compile(r"(\d+|[一二两三四五六七八九十百数几]+十|数百|上百)\s*(?:多)?\s*(?:人|名\S{0,6})\S{0,6}?(?:受伤|中毒|送医|住院|入院)")
+
+
+def cec_risk(text: str) -> str:
+    """Risk of a CEC report from its casualty words (the taxonomy's red level: deaths or mass casualties).
+
+    Several deaths, or ten or more people injured, poisoned or taken to hospital, are critical; any other
+    emergency that happened is high.
+    """
+    for m in _DEATHS.finditer(text):
+        n = m.group(1)
+        if not n.isdigit() or int(n) >= 3:
+            return "critical"
+    for m in _MASS.finditer(text):
+        n = m.group(1)
+        if not n.isdigit() or int(n) >= 10:
+            return "critical"
+    return "high"

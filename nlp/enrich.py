@@ -1,0 +1,140 @@
+"""Enrichment: one post in, the post with category, risk, sentiment, places, near-duplicates and topic out.
+
+``Enricher.classify(records)`` is the stateless part (the ``sheqing classify`` contract); ``Enricher.enrich``
+adds the stateful parts, near-duplicate groups and topics, whose state lives in ``state_dir`` (plain JSON)
+so that tomorrow's repost joins today's original and a topic grows across runs. Work is done in batches:
+the vectorizer and the three heads run once per batch.
+
+Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
+evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from sheqing.records import EnrichedPost, Enrichment, Post
+
+from .classify import DEFAULT_MODEL_PATH, PostClassifier
+from .datasets import post_text
+from .risk_rules import apply_floor, risk_floor
+
+__all__ = ["Enricher"]
+
+
+class Enricher:
+    def __init__(self, model: PostClassifier | None = None, state_dir: Path | None = None,
+                 home: str | None = None, keywords: int = 5):
+        self.model = model or PostClassifier.load(DEFAULT_MODEL_PATH)
+        self.model_version = getattr(self.model, "version_", None) or PostClassifier.meta().get("version", "")
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.home = home
+        self.n_keywords = keywords
+        words = self.model.terms_["words"].split("\n")
+        chars = self.model.terms_["chars"].count("\n") + 1
+        self._word_feature = np.array([" " not in w and "\u2009" not in w for w in words] + [False] * chars)
+        self._dups = None
+        self._topics = None
+
+    # -- stateless: labels, probabilities, evidence, places --------------------------------------
+    def classify(self, records: list[dict]) -> list[dict]:
+        """Records with ``id``, ``title``, ``text`` -> the ``sheqing classify`` output records."""
+        from .places import extract_places
+
+        texts = [post_text(r.get("title") or "", r.get("text") or "") for r in records]
+        X = self.model.transform(texts)
+        heads = {head: self.model.predict_head(head, X) for head in ("category", "risk", "sentiment")}
+        out = []
+        for i, (record, text) in enumerate(zip(records, texts)):
+            risk = heads["risk"][i]
+            floor = risk_floor(text)
+            level = apply_floor(risk.label, floor)
+            evidence = {head: heads[head][i].evidence for head in heads}
+            if level != risk.label:
+                evidence["risk"] = [f"rule: {r}" for r in floor.rules] + evidence["risk"]
+            out.append({
+                "id": record.get("id"),
+                "category": heads["category"][i].label,
+                "risk": level,
+                "sentiment": heads["sentiment"][i].label,
+                "places": [p.model_dump(mode="json") for p in extract_places(text, home=self.home)],
+                "scores": {head: heads[head][i].scores for head in heads},
+                "evidence": evidence,
+                "keywords": self._keywords(X, i),
+                "text": text,
+            })
+        return out
+
+    def _keywords(self, X, row: int) -> list[str]:
+        X = X.tocsr()
+        start, end = X.indptr[row], X.indptr[row + 1]
+        cols, vals = X.indices[start:end], X.data[start:end]
+        keep = self._word_feature[cols]
+        cols, vals = cols[keep], vals[keep]
+        names = self.model.feature_names
+        ranked = [names[c] for c in cols[np.argsort(-vals)] if len(names[c]) >= 2]
+        return ranked[: self.n_keywords]
+
+    # -- stateful: near-duplicates and topics ----------------------------------------------------
+    def enrich(self, posts: Iterable[Post], batch_size: int = 512) -> Iterator[EnrichedPost]:
+        batch: list[Post] = []
+        for post in posts:
+            batch.append(post)
+            if len(batch) >= batch_size:
+                yield from self._enrich_batch(batch)
+                batch = []
+        if batch:
+            yield from self._enrich_batch(batch)
+
+    def _enrich_batch(self, posts: list[Post]) -> Iterator[EnrichedPost]:
+        dups, topics = self._state()
+        results = self.classify([{"id": p.id, "title": p.title, "text": p.text} for p in posts])
+        for post, r in zip(posts, results):
+            # a reply ("顶", "同问") is judged by its own words, not by the thread title it shares
+            opening = post.floor in (None, 1) and post.reply_to is None
+            fingerprint, group = dups.add_text(post.id, r["text"] if opening else post.text)
+            place_names = [p["text"] for p in r["places"]]
+            topic_id = topics.add(post.id, post.text, post.published_at, place_names, r["category"],
+                                  title=post.title)
+            enrichment = Enrichment(
+                category=r["category"], risk=r["risk"], sentiment=r["sentiment"], scores=r["scores"],
+                evidence=r["evidence"], places=tuple(r["places"]), keywords=tuple(r["keywords"]),
+                simhash=fingerprint, dup_group=group, topic_id=topic_id, model_version=self.model_version,
+            )
+            yield EnrichedPost(**post.model_dump(), enrichment=enrichment)
+
+    def _state(self):
+        if self._dups is None:
+            from .dedup import DuplicateIndex
+            from .topics import TopicTracker
+
+            d = self.state_dir
+            self._dups = DuplicateIndex.load(d / "dedup.json") if d and (d / "dedup.json").exists() else DuplicateIndex()
+            self._topics = (TopicTracker.load(d / "topics.json") if d and (d / "topics.json").exists()
+                            else TopicTracker())
+        return self._dups, self._topics
+
+    def topics(self, now=None):
+        return self._state()[1].topics(now)
+
+    def save_state(self) -> None:
+        """Write the near-duplicate index and the topics (atomically) to ``state_dir``."""
+        if self.state_dir is None or self._dups is None:
+            return
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._dups.save(self.state_dir / "dedup.json")
+        self._topics.save(self.state_dir / "topics.json")
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{n}: not a JSON line ({exc.msg})") from None

@@ -1,0 +1,398 @@
+"""Places named in a post: provinces, cities, districts, streets and towns, anonymised names, housing estates.
+
+``extract_places(text, home=None)`` returns the places of a normalised text as ``PlaceMention`` records, each
+distinct mention once (a unit named twice, as 杭州市 and 杭州, once), in order of first appearance.
+``PlaceIndex`` works over the table ``nlp/data/admin_places.tsv.gz``, built by ``nlp.tools.compile_places``
+(which says which names and short forms are looked for).
+
+Finding names: almost every full name ends in one of a few characters (镇 道 乡 区 县 市 ...), so a regular
+expression finds those and a dictionary keyed by the last two characters gives the names that may end there;
+the few hundred other forms (杭州, 浙江, 内蒙古) are one trie-shaped regular expression. Where matches overlap,
+the leftmost, then the longest, wins.
+
+Resolving them: many names repeat (西湖区 in 杭州 and 南昌, 城关镇 in 88 counties). A name with several
+candidates is settled by (1) the other places in the text: the candidate above or below most of them wins
+(杭州 ... 西湖区; 西湖区 ... 北山街道); (2) the ``home`` hint, a code prefix of the monitor's area ("3301" for
+杭州市), as given, then widened to its city and province: a single candidate inside wins; (3) the level: where
+candidates differ in level, a single one at the highest level wins (东城区, the Beijing district, not a street
+of that name). Otherwise the mention keeps its kind with no code and an empty path: no guess.
+
+Anonymised names of the public data set (A市, A3区, A7县, B镇) are kept as written, kind ``anonymised``; a
+letter alone before 区 (小区B区) is an estate's block and is left out.
+
+Housing estates are found by suffix (``ESTATE_SUFFIXES``: 小区, 花园, 家园, 苑, 府, 社区, 村 ...). The name is
+the 2–8 characters before it, read backwards until punctuation, a function word (的, 在, 我们 ...), a place or
+a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives 金色家园), cut after a verb (投诉云栖府 gives
+云栖府). Descriptions are not estates (老旧小区, 附近小区, 新农村, 社区医院, 新城区). An estate right after a
+district or street (or a road after one) carries its path. A heuristic: on the public messages most estates
+found are real, and a verb + 小区 sometimes slips through.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sheqing.records import PlaceMention
+
+__all__ = ["PlaceIndex", "extract_places", "DEFAULT_TABLE", "ESTATE_SUFFIXES"]
+
+DEFAULT_TABLE = Path(__file__).resolve().parent / "data" / "admin_places.tsv.gz"
+LEVELS = ("province", "city", "district", "street")
+
+# Not after a letter or digit (so 小区B区 and A3B区 are not district names); the look-behind follows the
+# letter so that the search can skip to capitals.
+_ANONYMISED = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])(?:\d+区|\d*(?:市|县|镇|街道))")
+_COMMON_END = 20  # a final character shared by this many names is found by the end-character scan
+# What a match must not run into: 东湖区域 is not 东湖区, 海城市场 not 海城市.
+_NOT_AFTER = {"区": "域", "市": "场"}
+# A short form followed by these is a road or building named after the place (南京路, 中山东路, 南京小区).
+_ROAD_AFTER = re.compile(r"[路街巷道桥]|[东西南北中]路|大[道街厦]")
+# Short forms inside everyday words: the form's last character and the next one (河西安置, 东湖北岸, 非常熟悉),
+# or the character before and the form's first one (平安顺利, 指定西...).
+_WORD_AFTER = set("安置 安全 顺利 熟悉".split()) | {d + x for d in "东西南北" for x in "门岸侧部面边"}
+_WORD_BEFORE = set("非常 平安 公安 治安 保安 指定 决定 规定 确定 约定 稳定 一定 认定 肯定 特定 制定 设定 固定".split())
+# Two-character county names (和县, 新县, 古县) in everyday phrases (市和县, 新县城); 沿海城市 is not 海城市.
+_PAIR_BEFORE = set("和与及、省市各全本该每")
+_PAIR_AFTER = set("城长委级域里")
+_CITY_WORD_BEFORE = set("沿滨大中小新老各全该本每")
+_CONTEXT_MAX_CANDIDATES = 4  # a name with more candidates than this gives no context to others
+
+
+@dataclass(slots=True)
+class _Match:
+    start: int
+    end: int
+    text: str
+    candidates: tuple[int, ...]  # the units the name may stand for
+    kind: str
+    unit: object = None  # the chosen unit; for an estate, its (names, codes) path
+
+
+class PlaceIndex:
+    """Administrative units and the look-up structures that find their names in text."""
+
+    def __init__(self, codes, names, levels, parents, forms, tails, end_chars, other_forms):
+        self.codes = codes  # per unit: code, name, level (index in LEVELS), parent (unit index or -1)
+        self.names = names
+        self.levels = levels
+        self.parents = parents
+        self.forms = forms  # form -> (candidate units, short form only)
+        self.tails = tails  # last two characters -> lengths of the forms ending so, longest first
+        self._end = re.compile(f"[{re.escape(end_chars)}]")
+        self._other = _trie_pattern(other_forms)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "PlaceIndex":
+        """The index of a compiled table (the default one when ``path`` is None), loaded once per path."""
+        return _load(str(Path(path or DEFAULT_TABLE).resolve()))
+
+    @classmethod
+    def from_rows(cls, rows) -> "PlaceIndex":
+        """Build from table rows: (code, name, level, parent code, forms), as the compiler writes them."""
+        codes = [row[0] for row in rows]
+        names = [row[1] for row in rows]
+        levels = [LEVELS.index(row[2]) for row in rows]
+        position = dict(zip(codes, range(len(codes))))
+        parents = [position.get(row[3], -1) for row in rows]
+        full: dict[str, list[int]] = {}
+        short: dict[str, list[int]] = {}
+        for unit, row in enumerate(rows):
+            if row[4] != "-":
+                full.setdefault(row[1], []).append(unit)
+                for form in filter(None, row[4].split(",")):
+                    short.setdefault(form, []).append(unit)
+        forms = {form: (tuple(units + short.pop(form, [])), False) for form, units in full.items()}
+        forms.update((form, (tuple(units), True)) for form, units in short.items())
+        end_count = Counter(form[-1] for form in full)
+        end_chars = "".join(sorted(c for c, n in end_count.items() if n >= _COMMON_END))
+        other = [form for form, (_, is_short) in forms.items() if is_short or form[-1] not in end_chars]
+        tails: dict[str, set[int]] = {}
+        for form in forms.keys() - set(other):
+            tails.setdefault(form[-2:], set()).add(len(form))
+        tails = {tail: tuple(sorted(lengths, reverse=True)) for tail, lengths in tails.items()}
+        return cls(codes, names, levels, parents, forms, tails, end_chars, other)
+
+    def path(self, unit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Names and codes from the province down to ``unit``."""
+        names, codes = [], []
+        while unit >= 0:
+            names.append(self.names[unit])
+            codes.append(self.codes[unit])
+            unit = self.parents[unit]
+        return tuple(reversed(names)), tuple(reversed(codes))
+
+    def extract(self, text: str, home: str | None = None) -> list[PlaceMention]:
+        """Places named in ``text`` (already normalised), each distinct mention once, in order of appearance."""
+        if not text:
+            return []
+        matches = self._find_names(text)
+        self._resolve(matches, home)
+        matches += [_Match(m.start(), m.end(), m.group(), (), "anonymised") for m in _ANONYMISED.finditer(text)]
+        ends = {m.end: m for m in matches}
+        for estate in find_estates(text, [(m.start, m.end) for m in matches]):
+            before = ends.get(estate.anchor)
+            path = self.path(before.unit) if before is not None and isinstance(before.unit, int) else ((), ())
+            matches.append(_Match(estate.start, estate.end, estate.text, (), "estate", path))
+        matches.sort(key=lambda m: m.start)
+        mentions, seen_text, seen_code = [], set(), set()
+        for match in matches:
+            if match.text in seen_text:
+                continue
+            seen_text.add(match.text)
+            if match.kind == "estate":
+                names, codes = match.unit
+                mentions.append(PlaceMention(text=match.text, kind="estate", path=names, path_codes=codes))
+            elif match.unit is None:
+                mentions.append(PlaceMention(text=match.text, kind=match.kind))
+            elif self.codes[match.unit] not in seen_code:
+                seen_code.add(self.codes[match.unit])
+                names, codes = self.path(match.unit)
+                mentions.append(PlaceMention(text=match.text, kind=match.kind, code=codes[-1],
+                                             path=names, path_codes=codes))
+        return mentions
+
+    def _find_names(self, text: str) -> list[_Match]:
+        found = []
+        forms, tails = self.forms, self.tails
+        for hit in self._end.finditer(text):
+            end = hit.end()
+            for length in tails.get(text[end - 2:end], ()) if end >= 2 else ():
+                start = end - length
+                if start >= 0 and text[start:end] in forms:
+                    found.append((start, -length))
+        found += [(m.start(), m.start() - m.end()) for m in self._other.finditer(text)]
+        found.sort()
+        matches, reach = [], 0
+        for start, negative_length in found:
+            end = start - negative_length
+            if start < reach:
+                continue
+            units, short = forms[text[start:end]]
+            if self._keep(text, start, end, short):
+                reach = end
+                level = min(self.levels[u] for u in units)
+                matches.append(_Match(start, end, text[start:end], units, LEVELS[level]))
+        return matches
+
+    @staticmethod
+    def _keep(text: str, start: int, end: int, short: bool) -> bool:
+        """Whether the name at text[start:end] is a place here rather than part of another word."""
+        form, after, before = text[start:end], text[end:end + 1], text[start - 1:start]
+        if _NOT_AFTER.get(form[-1]) == after:
+            return False
+        if short:
+            return not (_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end)
+                        or form[-1] + after in _WORD_AFTER or before + form[0] in _WORD_BEFORE)
+        if len(form) == 2:
+            return before not in _PAIR_BEFORE and after not in _PAIR_AFTER
+        return not (len(form) == 3 and form.endswith("城市") and before in _CITY_WORD_BEFORE)
+
+    def _resolve(self, matches: list[_Match], home: str | None) -> None:
+        """Choose a unit for each name: unique names first, then context, the home hint and the level."""
+        by_text: dict[str, tuple[int, ...]] = {}
+        first: dict[str, int] = {}
+        for match in matches:
+            by_text.setdefault(match.text, match.candidates)
+            first.setdefault(match.text, match.start)
+        chosen = {text: units[0] for text, units in by_text.items() if len(units) == 1}
+        for _ in range(3):  # a name settled by context can settle another
+            settled = {text: self._by_context(text, units, by_text, chosen, first)
+                       for text, units in by_text.items() if text not in chosen}
+            settled = {text: unit for text, unit in settled.items() if unit is not None}
+            if not settled:
+                break
+            chosen.update(settled)
+        for text, units in by_text.items():
+            if text not in chosen:
+                chosen[text] = self._by_home_and_level(units, home)
+        for match in matches:
+            unit = chosen[match.text]
+            match.unit = unit
+            if unit is not None:
+                match.kind = LEVELS[self.levels[unit]]
+
+    def _by_context(self, text, units, by_text, chosen, first):
+        """The candidate related (above or below) to the most other names; ties go to the deeper relation,
+        then to the nearer name (杭州市西湖区和南昌市西湖区: 杭州's), and one before to one after."""
+        context = [((self.codes[chosen[other]],) if other in chosen else tuple(self.codes[u] for u in others),
+                    2 * abs(first[other] - first[text]) + (first[other] > first[text]))  # before wins a tie
+                   for other, others in by_text.items()
+                   if other != text and (other in chosen or len(others) <= _CONTEXT_MAX_CANDIDATES)]
+        scored = []
+        for unit in units:
+            code, hits, depth, distance = self.codes[unit], 0, 0, 10**9
+            for codes, apart in context:
+                related = [min(len(code), len(c)) for c in codes
+                           if c != code and (c.startswith(code) or code.startswith(c))]
+                if related:
+                    hits, depth, distance = hits + 1, depth + max(related), min(distance, apart)
+            scored.append((hits, depth, -distance, unit))
+        scored.sort(reverse=True)
+        best = scored[0]
+        return None if best[0] == 0 or (len(scored) > 1 and scored[1][:3] == best[:3]) else best[3]
+
+    def _by_home_and_level(self, units, home):
+        if home:
+            for width in sorted({len(home), *(w for w in (6, 4, 2) if w < len(home))}, reverse=True):
+                prefix = home[:width]
+                inside = [u for u in units if self.codes[u].startswith(prefix) or prefix.startswith(self.codes[u])]
+                if len(inside) == 1:
+                    return inside[0]
+                if inside:
+                    units = inside
+                    break
+        top = min(self.levels[u] for u in units)
+        highest = [u for u in units if self.levels[u] == top]
+        return highest[0] if len(highest) == 1 and len(highest) < len(units) else None
+
+
+# -- housing estates --------------------------------------------------------------------------------------
+
+ESTATE_SUFFIXES = ("小区", "花园", "家园", "花苑", "嘉园", "佳园", "新城", "新村", "公寓", "公馆", "山庄", "社区",
+                   "华府", "苑", "府", "村")
+_ESTATE_SUFFIX = re.compile("|".join(ESTATE_SUFFIXES))
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9]")
+_MAX_NAME = 8
+# Never inside an estate name: reading a name backwards stops there.
+_HARD_STOPS = set("的了是我你他她它们这那该本此其某各每个把被给对从往及或并且而但却就也"
+                  "还又再已将要会能请让使由因为所很更最没说看去搬买离靠于些等年月日号栋"
+                  "幢楼层室省区县镇全问么变找送有跟站")
+# Rarely inside a name (和平花园, 向阳小区, 在水一方): a stop once two characters are read. Right before the
+# suffix (和小区, 在小区, 内小区) the first ones mean the word is used alone.
+_ALONE_BEFORE = set("和与向在到住近临旁边内外下连")
+_SOFT_STOPS = _ALONE_BEFORE | set("市乡民")
+_ROAD_ENDS = set("路街巷道")
+# Words that end what comes before a name (投诉云栖府 gives 云栖府) or show the suffix is used alone (导致小区).
+_BOUNDARY_WORDS = re.compile("|".join(sorted("""
+    投诉 反映 举报 咨询 请问 建议 要求 希望 位于 地处 处于 关于 居住 入住 家住 住在 购买 购置 购房 买房 坐落 座落 靠近
+    紧邻 紧挨着 紧挨 毗邻 包括 例如 比如 以及 还有 属于 隶属 原来 现在 目前 如今 当前 之前 以前 此前 之后 以后 今天 昨天
+    近日 最近 近期 导致 影响 造成 进入 进出 出入 离开 回到 走进 路过 经过 通过 穿过 途经 直达 到达 前往 通往 占用 侵占
+    破坏 维护 改善 处理好 处理 解决 管理 治理 整治 改造 建设 修建 新建 兴建 开发 规划 配套 交付 验收 出售 销售 售卖 租住
+    生活 安排 带领 组织 通知 协助 联系 联手 掌控 控制 践踏 保障 保护 污染 骚扰 困扰 危害 威胁 堵塞 阻碍 妨碍 干扰 打扰
+    设立 设置 安装 停放 强调 出自 来自 叫做 名为 称为 就是 还是 不是 也是 都是 是否 能否 已经 一直 同时 因此 所以 但是
+    而且 并且 没有 什么 哪个 哪些 任何 所有 全部 严重 直接 完全 真正 尽快 立即 马上 及时 启动 成立 筹备 开展 进行 实施
+    推进 落实 禁止 允许 同意 反对 支持 担心 担忧 发现 得知 听说 听闻 看到 告知 答复 回复 表示 认为 觉得 未经 由于 因为
+    为了 对于 针对 根据 按照 依据 作为 当做 当作 变成 成为 改为 划分 规范 责令 扰乱 霸占 选聘 公布 召开 举办 打造 建成
+    拆除 收取 覆盖 包围 围绕 穿越 连接 历任 现任 外来 外地 上千家 出生 依法 致电 仍然 至今 周末 接管 减少 占着 赖盘 加建
+    发展 难道 情况 利益方 引流 业主 居民 市民 住户 本人 先生 女士 政府 部门 单位 公司 企业 物业 开发商 领导 干部 街道 辖区
+    全体 商品房 安置房 项目 楼盘 整个 附近 周边 周围 隔壁 对面 旁边 老旧 人口密集 居住区 自己 必须 保证 一个 侵犯 侵害 上报
+    负责 入驻 进驻 出进 符合 当时 受害""".split(), key=len, reverse=True)))
+# Descriptions, not names (老小区, 新农村, 城中村, 屋顶花园): a name made only of these is not an estate.
+_GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
+    老 旧 新 大 小 后 住宅 商品房 安置 拆迁 回迁 公租房 廉租房 高档 大型 封闭式 开放式 所在 其他 其它 相关 有关 同一 城市 城镇
+    城区 市区 县城 部分 很多 不少 各大 普通 农 城中 山 渔 某某 人才 青年 职工 员工 学生 老年 宿舍 私人 空中 屋顶 智慧
+    文明 和谐 美丽 示范 试点 家属 入户 美好 幸福 高危""".split(), key=len, reverse=True)))
+_NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
+
+
+@dataclass(slots=True)
+class _Estate:
+    start: int
+    end: int
+    text: str
+    anchor: int | None  # where the place right before it ends
+
+
+def _suffix_ok(text: str, hit: re.Match) -> bool:
+    suffix, start, end = hit.group(), hit.start(), hit.end()
+    after = text[end:end + 1]
+    if after in _ROAD_ENDS or text[end:end + 2] == "大道":
+        return False  # 花园路 is a road
+    if start and text[start - 1] in _ALONE_BEFORE:
+        return False
+    if suffix == "府":
+        return not start or text[start - 1] not in "政学首官地知城幕洞王天冥"
+    if suffix == "村":
+        return after not in "民庄落级务组干支集容镇领" and text[start - 1:start] != "村"
+    if suffix == "新城":
+        return after not in ("区", "镇")
+    if suffix == "小区":
+        return after != "域"
+    return True
+
+
+def find_estates(text: str, spans: list[tuple[int, int]]) -> list[_Estate]:
+    """Estates in ``text``; ``spans`` are the places already found (a name is not read across them)."""
+    hits = [h for h in _ESTATE_SUFFIX.finditer(text) if _suffix_ok(text, h)]
+    if not hits:
+        return []
+    taken, ends = set(), {}
+    for start, end in spans:
+        taken.update(range(start, end))
+        ends[end] = end
+    estates = []
+    for index, hit in enumerate(hits):
+        start, end = hit.span()
+        if start in taken:
+            continue
+        if index + 1 < len(hits) and hits[index + 1].start() == end and hit.group() != "村":
+            continue  # 翠苑 + 小区: the later suffix reads the whole name
+        first, anchor, bounded = _read_name(text, start, taken, ends)
+        name = text[first:start]
+        cut = 0
+        for word in _BOUNDARY_WORDS.finditer(name):
+            cut = word.end()
+        if not (bounded or cut) or len(name) - cut < 2:
+            continue
+        if cut:
+            name, first, anchor = name[cut:], first + cut, None
+        if len(_GENERIC_TAIL.sub("", name)) < 2 or _NUMBERS.fullmatch(name):  # 拆迁安置小区; but 城西安置小区
+            continue
+        estates.append(_Estate(first, end, text[first:end], anchor))
+        ends[end] = anchor  # 城南社区翠苑小区: the second estate stops at the first and shares its place
+    return estates
+
+
+def _read_name(text: str, start: int, taken: set, ends: dict) -> tuple[int, int | None, bool]:
+    """Where the name before ``start`` begins, the end of a place right before it, and whether the name
+    stopped at a boundary (rather than at the length limit)."""
+    i = start
+    while i > 0 and start - i < _MAX_NAME:
+        if i in ends:
+            return i, ends[i], True
+        char = text[i - 1]
+        if (i - 1) in taken or not _NAME_CHAR.match(char) or char in _HARD_STOPS:
+            return i, None, True
+        read = start - i
+        if read >= 2 and char in _SOFT_STOPS:
+            return i, None, True
+        if read >= 2 and char in _ROAD_ENDS:
+            return i, _read_name(text, i - 1, taken, ends)[1], True  # 西湖区文三路金色家园
+        i -= 1
+    return i, ends.get(i), i == 0 or i in ends
+
+
+def _trie_pattern(words) -> re.Pattern:
+    """One regular expression for a set of words, shaped as a trie so that the longest word wins."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie) or "(?!)")
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> PlaceIndex:
+    with gzip.open(path, "rb") as handle:
+        lines = handle.read().decode("utf-8").splitlines()
+    return PlaceIndex.from_rows([line.split("\t") for line in lines if line])
+
+
+def extract_places(text: str, home: str | None = None) -> list[PlaceMention]:
+    """Places named in a normalised text, with the default place table (see ``PlaceIndex.extract``)."""
+    return PlaceIndex.load().extract(text, home)

@@ -1,0 +1,178 @@
+"""Risk floors a linear model alone misses: facts that by the labelling guide set a minimum risk level.
+
+- ``critical``: several deaths, or ten or more people injured, poisoned or taken to hospital.
+- ``high``: an ongoing fire, explosion, gas leak, collapse or flooding; injuries or a death; violence; an
+  explicit threat of violence or self-harm; a large crowd about to confront.
+- ``medium``: a hazard that could hurt people (gas smell, blocked fire lane, flying-lead charging, a lift that
+  traps people, missing manhole cover, dangerous building); vague hints of drastic action; a dispute of many
+  households or workers ("上百户", "几十名工人", "全体业主").
+
+A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患") or negated ("无人员伤亡") counts only
+as a hazard (medium) or not at all; a fire, leak or collapse told as past history ("去年着过火") is a hazard.
+``risk_floor(text)`` returns the floor and the rules that set it; ``apply_floor`` raises a predicted level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sheqing.records import RISKS
+
+__all__ = ["RiskFloor", "risk_floor", "apply_floor", "people_count", "cn_number"]
+
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万几数上]+)"
+_HYPOTHETICAL = re.compile(r"(?:万一|如果|一旦|一但|说不定|提心吊胆|防|假如|倘若|要是|若|防止|预防|避免|以免|隐患|风险|可能|担心|担忧|害怕|怕|会不会|容易|随时|迟早|恐怕|存在)")
+_NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:人|人员|任何人)?$")
+_POSSIBLE_AFTER = re.compile(r".{0,3}(?:隐患|风险|危险|的可能|事故隐患|不堪设想|怎么办)")
+_NOT_PEOPLE = re.compile(r"(?:蜜蜂|蜂|鱼|鸡|鸭|猪|牛|羊|树|苗|庄稼|植物|花草)[^，。]{0,3}$")
+_PAST = re.compile(r"(?:去年|前年|曾经|以前|之前|多年前|年前|当年|上次|那次|那年|前几年|早年)")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    level: str
+    pattern: re.Pattern
+    hypothetical_level: str | None = "medium"  # level when told as a possibility (None: rule does not fire)
+    past_level: str | None = None  # level when told as past history (None: unchanged)
+
+
+_RULES = [
+    _Rule("ongoing fire", "high", re.compile(
+        r"着火了|起火了|失火了|着过火|失过火|正在着火|正在燃烧|发生(?:了|过)?火灾|突发火灾|火灾事故|大火|火势|烧起来|烧毁|烧着了|被烧"),
+        "medium", "medium"),
+    _Rule("explosion", "high", re.compile(r"(?<!信息)(?<!信息大)爆炸(?!性)|爆燃|炸伤"), "medium", "medium"),
+    _Rule("gas leak", "high", re.compile(r"(?:燃气|煤气|天然气|液化气)泄[漏露]|漏气"), "medium", "medium"),
+    _Rule("collapse", "high", re.compile(r"坍塌|倒塌|塌方|垮塌|塌陷|被埋"), "medium", "medium"),
+    _Rule("flooding", "high", re.compile(r"被淹|淹了|洪水(?!猛兽)|倒灌"), "medium", "medium"),
+    _Rule("injuries", "high", re.compile(r"受伤|伤者|送医|送往医院|送到医院|骨折|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤|轻伤"),
+          None, "medium"),
+    _Rule("death", "high", re.compile(
+        r"死亡|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了人|撞死|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
+    _Rule("violence", "high", re.compile(r"殴打|打人|被打(?![击扰折卡包印听压])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴"), None, "medium"),
+    _Rule("threat of violence or self-harm", "high",
+          re.compile(r"扬言|同归于尽|跳楼|轻生|自杀|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"), None, None),
+    _Rule("gas smell", "medium", re.compile(r"(?:燃气|煤气|天然气|液化气)味|闻到.{0,6}(?:燃气|煤气|天然气)"), "medium"),
+    _Rule("fire hazard", "medium", re.compile(
+        r"火灾隐患|消防隐患|消防通道.{0,8}(?:占|堵|停)|(?:占用|堵塞|堵死).{0,4}消防通道|飞线充电|楼道.{0,4}充电|消防.{0,4}(?:损坏|缺失|形同虚设)"),
+        "medium"),
+    _Rule("lift traps people", "medium", re.compile(r"电梯.{0,8}(?:困人|关人|被困|困住|关在|坠落|下坠|急坠)|困在电梯|关在电梯"), "medium"),
+    _Rule("public-facility hazard", "medium", re.compile(
+        r"井盖.{0,6}(?:丢失|缺失|没有|破损|松动)|危房|墙体?开裂|外墙.{0,4}脱落|楼体.{0,4}倾斜|裂缝.{0,6}(?:扩大|越来越)"), "medium"),
+    _Rule("violence or threat reported", "medium", re.compile(r"暴力|威胁|恐吓|报复|打击报复"), "medium"),
+    _Rule("vague threat", "medium", re.compile(r"什么事都(?:可能|做得)|后果自负|出了事谁负责|出了人命谁负责|走投无路|逼上绝路|忍无可忍"), "medium"),
+]
+_DEATHS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,4}})?\s*(?:死亡|身亡|遇难|丧生|罹难)")
+_MASS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,6}})[^，。,；]{{0,6}}?(?:受伤|中毒|送医|住院|入院)")
+_PEOPLE = re.compile(rf"({_NUM})\s*(?:多|余)?\s*(?:户|名|位|个|家|人)(?:业主|居民|住户|工人|农民工|家庭|学生|村民|群众|员工|老人|人)?")
+_MANY = re.compile(r"全体业主|全小区|整个小区|整栋楼|全楼|全村|所有业主|广大业主|众多业主")
+_CONFRONT = re.compile(r"集体上访|围堵|堵路|拉横幅|聚集|冲突|对峙|群体性事件|静坐")
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_number(s: str) -> int | None:
+    """Rough value of a count as written: 12, 十几 (15), 几十 (30), 上百 (100), 数百 (200), 一百多 (100)."""
+    s = s.strip()
+    if s.replace(".", "", 1).isdigit():
+        return int(float(s))
+    if s in ("几", "数"):
+        return 3
+    value, section, last = 0, 0, 0
+    for ch in s:
+        if ch in _DIGITS:
+            last = _DIGITS[ch]
+        elif ch in "几数":
+            last = 3 if not section else 0
+        elif ch == "上":
+            last = 1
+        elif ch in "多余":
+            continue
+        elif ch in "十百千万":
+            unit = {"十": 10, "百": 100, "千": 1000, "万": 10000}[ch]
+            section += (last or (2 if s.startswith(("几", "数")) and unit > 10 else 1)) * unit
+            last = 0
+            if unit == 10000:
+                value, section = value + section, 0
+        else:
+            return None
+    total = value + section + last
+    if s.startswith("十几"):
+        return 15
+    if s.startswith(("几十", "数十")):
+        return 30
+    return total or None
+
+
+def people_count(text: str) -> int:
+    """The largest number of people or households the text says are affected (0 if none)."""
+    best = 100 if _MANY.search(text) else 0
+    for m in _PEOPLE.finditer(text):
+        n = cn_number(m.group(1))
+        if n and n < 1_000_000:
+            best = max(best, n)
+    return best
+
+
+@dataclass(frozen=True)
+class RiskFloor:
+    level: str
+    rules: tuple[str, ...]
+    level_without_count: str = "none"  # the floor without the "many affected" rule (for enquiries)
+
+
+def _context(text: str, start: int) -> str:
+    """The clause before a match (back to the last punctuation), where possibility and negation words sit."""
+    left = text[max(0, start - 16):start]
+    for mark in "。！？!?；;\n，,":
+        left = left.rsplit(mark, 1)[-1]
+    return left
+
+
+def risk_floor(text: str) -> RiskFloor:
+    level, fired = "none", []
+
+    def raise_to(new: str, rule: str) -> None:
+        nonlocal level
+        if RISKS.index(new) > RISKS.index(level):
+            level = new
+        fired.append(rule)
+
+    for m in _DEATHS.finditer(text):
+        n = cn_number(m.group(1))
+        if (n is None or n >= 3) and not _NEGATION.search(_context(text, m.start())):
+            raise_to("critical", "several deaths")
+    for m in _MASS.finditer(text):
+        n = cn_number(m.group(1))
+        if n is not None and n >= 10 and not _HYPOTHETICAL.search(_context(text, m.start())):
+            raise_to("critical", "mass casualties")
+    for rule in _RULES:
+        for m in rule.pattern.finditer(text):
+            before = _context(text, m.start())
+            if _NEGATION.search(before[-6:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
+                continue
+            target = rule.level
+            if _HYPOTHETICAL.search(before) or _POSSIBLE_AFTER.match(text, m.end()):
+                target = rule.hypothetical_level
+            elif rule.past_level and _PAST.search(before):
+                target = rule.past_level
+            if target:
+                raise_to(target, rule.name)
+                break
+    before_count = level
+    many = people_count(text)
+    if many >= 30:  # 几十名工人, 上百户业主: the guide's examples of medium
+        raise_to("medium", "many people affected")
+        if many >= 100 and _CONFRONT.search(text):
+            raise_to("high", "large crowd about to confront")
+    return RiskFloor(level, tuple(dict.fromkeys(fired)), before_count)
+
+
+def apply_floor(predicted: str, floor: RiskFloor) -> str:
+    """The predicted level, raised to the floor the facts demand (never lowered).
+
+    The number of people affected raises a grievance, not an enquiry: a post the model rates ``none``
+    (a question, a suggestion) is raised only by the other rules.
+    """
+    target = floor.level_without_count if predicted == "none" else floor.level
+    return target if RISKS.index(target) > RISKS.index(predicted) else predicted

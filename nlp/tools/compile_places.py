@@ -1,0 +1,164 @@
+"""Compile the administrative divisions of China into the place table that ``nlp.places`` loads.
+
+Reads ``provinces.csv``, ``cities.csv``, ``areas.csv`` and ``streets.csv`` (2022 codes, WTFPL, from
+modood/Administrative-divisions-of-China, kept in ``../shared/data/admin_divisions``) and writes one gzip TSV,
+``nlp/data/admin_places.tsv.gz``, a row per unit::
+
+    code <TAB> name <TAB> level <TAB> parent code <TAB> forms
+
+``forms`` says what is looked for in text: empty for the full name alone, ``-`` for nothing (the unit is
+only there for the paths of its children), otherwise the short forms, comma separated, besides the full name.
+
+``level`` is ``province``, ``city``, ``district`` or ``street``. Placeholder units are left out and their
+children hang on the unit above: the "市辖区"/"县" cities of the four municipalities, "省直辖县级行政区划",
+districts named like their own city (东莞市, 中山市, 儋州市, 嘉峪关市) and streets named like their own
+district (金门县).
+
+What is matched, and why:
+
+* Full names of every province, city and district or county, except a few that are ordinary words
+  (城区, 郊区, 矿区, 东区, 西区, 老城区).
+* Streets and towns by full name when it ends in 街道, 镇, 乡 or 苏木 and has at least three characters
+  (two-character towns such as 新镇 or 古乡 are words too often; 乌镇 is kept), plus Beijing's "XX地区"
+  offices and long named development zones. Farms, forest farms, prisons and companies listed as
+  street-level units are left out.
+* Short forms: 浙江省 → 浙江, the five autonomous regions (内蒙古, 广西, 西藏, 宁夏, 新疆), 北京市 → 北京,
+  杭州市 → 杭州, 延边朝鲜族自治州 → 延边, 阿克苏地区 → 阿克苏, 锡林郭勒盟 → 锡林郭勒. A city's short form is
+  dropped when it is an everyday word or part of one (安康, 长治, 大同, 中山, 三明治, 文山会海 ...) or equals a
+  province's short form (吉林, 海南: the province keeps it; the city is found as 吉林市). Districts, counties
+  and streets get no short form (西湖 is a lake, 城关 and 新华 are everywhere, 东方 or 江山 are words),
+  except a short list of well-known county-level cities (义乌, 昆山, 江阴 ...).
+
+About 42,600 units, 330 KiB. Run it from the project root (``tests/nlp/test_places.py`` checks that the
+shipped table is what the sources give): ``.venv/bin/python -m nlp.tools.compile_places [SOURCE_DIR] [OUTPUT]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT.parent / "shared" / "data" / "admin_divisions"
+OUTPUT = ROOT / "nlp" / "data" / "admin_places.tsv.gz"
+
+PLACEHOLDER_CITIES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+GENERIC_DISTRICTS = {"城区", "郊区", "矿区", "东区", "西区", "老城区"}
+STREET_SUFFIXES = ("街道", "镇", "乡", "苏木")
+ZONE_SUFFIXES = ("开发区", "新区", "园区", "管理区", "示范区", "度假区")
+GENERIC_ZONE_STARTS = ("经济", "高新", "工业", "开发", "科技", "农业", "新技术", "综合", "国家", "产业")
+KEEP_SHORT_STREETS = {"乌镇"}
+PROVINCE_SHORT = {"内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏",
+                  "宁夏回族自治区": "宁夏", "新疆维吾尔自治区": "新疆"}
+# Short city names that are everyday words or usual parts of other words (三明治, 开封日期, 长治久安).
+CITY_SHORT_WORDS = {"安康", "长治", "大同", "白银", "来宾", "朝阳", "中山", "阿里", "玉树", "日照", "三明",
+                    "开封", "大庆", "四平", "大理", "红河", "包头", "普洱", "兴安", "文山"}
+COUNTY_CITY_SHORT = {"义乌", "昆山", "江阴", "张家港", "常熟", "太仓", "宜兴", "晋江", "慈溪", "余姚",
+                     "诸暨", "乐清", "瑞安", "温岭", "海宁", "桐乡", "都江堰", "延吉", "满洲里", "库尔勒"}
+_ETHNIC = "朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|白|景颇|傈僳|回|蒙古|柯尔克孜|哈萨克"
+_PREFECTURE = re.compile(rf"(?:(?:{_ETHNIC})族?)*(?:自治州|地区|盟)$")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def province_short(name: str) -> str:
+    if name in PROVINCE_SHORT:
+        return PROVINCE_SHORT[name]
+    return name[:-1] if name[-1] in "省市" else ""
+
+
+def city_short(name: str) -> str:
+    short = _PREFECTURE.sub("", name) if _PREFECTURE.search(name) else (name[:-1] if name.endswith("市") else "")
+    return short if len(short) >= 2 and short != name else ""
+
+
+def street_ok(name: str) -> bool:
+    if name in KEEP_SHORT_STREETS:
+        return True
+    if len(name) < 3:
+        return False
+    if name.endswith(STREET_SUFFIXES):
+        return True
+    if name.endswith("地区"):
+        return len(name) >= 4
+    return name.endswith(ZONE_SUFFIXES) and len(name) >= 6 and not name.startswith(GENERIC_ZONE_STARTS)
+
+
+def compile_rows(source: Path) -> list[tuple[str, str, str, str, str]]:
+    """The table rows: (code, name, level, parent code, forms), provinces first, then cities, districts, streets."""
+    provinces = _read(source / "provinces.csv")
+    cities = _read(source / "cities.csv")
+    areas = _read(source / "areas.csv")
+    streets = _read(source / "streets.csv")
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    province_shorts = set()
+    for row in provinces:
+        short = province_short(row["name"])
+        province_shorts.add(short)
+        rows.append((row["code"], row["name"], "province", "", short))
+
+    city_name = {}
+    for row in cities:
+        if row["name"] in PLACEHOLDER_CITIES:
+            continue
+        city_name[row["code"]] = row["name"]
+        short = city_short(row["name"])
+        if short in CITY_SHORT_WORDS or short in province_shorts:
+            short = ""
+        rows.append((row["code"], row["name"], "city", row["provinceCode"], short))
+
+    area_name = {}
+    for row in areas:
+        name, city = row["name"], row["cityCode"]
+        if name == city_name.get(city):
+            continue  # 东莞市 under 东莞市: the city itself
+        parent = city if city in city_name else row["provinceCode"]
+        area_name[row["code"]] = name
+        if name in GENERIC_DISTRICTS:
+            forms = "-"
+        else:
+            forms = name[:-1] if name.endswith("市") and name[:-1] in COUNTY_CITY_SHORT else ""
+        rows.append((row["code"], name, "district", parent, forms))
+
+    for row in streets:
+        name = row["name"]
+        if name == area_name.get(row["areaCode"]) or not street_ok(name):
+            continue
+        if row["areaCode"] in area_name:
+            parent = row["areaCode"]
+        else:
+            parent = row["cityCode"] if row["cityCode"] in city_name else row["provinceCode"]
+        rows.append((row["code"], name, "street", parent, ""))
+    return rows
+
+
+def write_table(rows, output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["\t".join(row) for row in rows]
+    # mtime=0: the same sources give byte-identical output.
+    with gzip.GzipFile(output, "wb", compresslevel=9, mtime=0) as handle:
+        handle.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    source = Path(argv[0]) if argv else SOURCE
+    output = Path(argv[1]) if len(argv) > 1 else OUTPUT
+    if not (source / "streets.csv").exists():
+        print(f"administrative divisions not found in {source}", file=sys.stderr)
+        return 1
+    rows = compile_rows(source)
+    write_table(rows, output)
+    print(f"{output}: {len(rows)} units, {output.stat().st_size / 1024:.0f} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,397 @@
+"""Topics: posts about one problem, in whatever words, clustered incrementally over a sliding window.
+
+``TopicTracker.add(post_id, text, published_at, places, category, title=...)`` puts a post into the most
+similar open topic or opens a new one, and returns the topic id (``"topic:"`` + the id of the post that
+opened it, so it never changes). A post is a bag of words (``tokenize`` on the normalised title and text;
+title words count twice; particles, digits and one-character words dropped; words of 3+ hanzi also lend
+half a count to their character pairs) with sublinear counts. A topic keeps the sum of its posts'
+vectors; similarity is their cosine after weighting each word by an IDF that blends the tracker's own
+document frequencies (updated with every post) with jieba's general table, so the first posts of a run
+are weighed sensibly too. Candidates come from an inverted index over the open topics' words: a post is
+compared only with the few topics that share its most telling words.
+
+Places say where, words say what: words that belong to the post's place names count ``place_word_weight``
+(0.3); a place shared with the topic adds ``place_bonus`` (0.2), halving for every ``half_life`` between
+the post and the topic's posts, so a burst at one estate holds together even in different words; a post
+whose places are all unknown to a topic that has places gets ``place_penalty`` (1.0: the same complaint
+about another estate is another issue). The same category adds ``category_bonus``. A post joins the best
+topic scoring at least ``threshold`` (0.3).
+
+Time: the clock is the latest ``published_at`` seen (data time, not wall time: backfills and re-runs give
+the same topics). A topic is open while its last post is within ``window`` of the clock, and a post joins
+only an open topic whose span it falls within ``window`` of, so posts that arrive slightly out of order
+still join. Closed topics are never joined again but are reported until their last post is older than
+``keep``; then they are forgotten.
+
+Heat (``Topic.heat``): the sum over the topic's posts of the last 24 hours of 2^(-age / half_life), ages
+counted back from ``now``; with the default 6-hour half-life a post of this hour counts about 1, one from
+six hours ago 0.5, one from yesterday at most 0.06. Ten posts in the last hour outrank forty spread over
+a week. ``topics(now)`` ranks by heat, then size.
+
+State round-trips through plain JSON (``to_dict``/``from_dict``, ``save``/``load``) completely, so a daily
+run continues yesterday's topics exactly as one long run would; reports never change the state.
+``build_topics(records)`` is the command line's contract: dicts in, ranked topic dicts out.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from nlp.dedup import _write_json, content_of, content_words, general_idf, strip_markers
+from nlp.normalize import normalize_text
+
+__all__ = ["Topic", "TopicTracker", "build_topics", "post_terms"]
+
+HEAT_HORIZON = 24 * 3600.0
+_HANZI = re.compile(r"[\u4e00-\u9fff]+")
+SUBWORD_WEIGHT = 0.5
+STOPWORDS = frozenset(
+    "我们 你们 他们 大家 自己 这个 那个 这些 那些 这样 那样 这里 那里 什么 怎么 怎样 为什么 是不是 有没有 没有 "
+    "可以 已经 还是 就是 但是 而且 因为 所以 如果 现在 今天 昨天 一下 一直 一个 一些 知道 觉得 感觉 看到 请问 "
+    "谢谢 希望 问题 情况 时候 真的 还有 不是 只是 出来 起来 然后 之前 以后 后来 直接 可能 应该 需要 不能 不会 "
+    "还要 到底 到了 多少 一样 其他 这么 那么 以及 或者 关于 进行 表示 您好 你好 领导 尊敬".split()
+)
+
+
+def post_terms(title: str, text: str, title_weight: int = 2) -> dict[str, float]:
+    """Word vector of a post: sublinear counts (1 + ln tf) of its content words, title words counted
+    ``title_weight`` times. Words of three or more hanzi also lend half a count to each of their character
+    pairs, so that 燃气味 and 燃气泄漏 meet on 燃气."""
+    counts: Counter[str] = Counter()
+    for words, weight in ((_words(title), title_weight), (_words(text), 1)):
+        for word in words:
+            counts[word] += weight
+            if len(word) > 2 and _HANZI.fullmatch(word):
+                for i in range(len(word) - 1):
+                    counts[word[i:i + 2]] += weight * SUBWORD_WEIGHT
+    return {word: 1.0 + math.log(count) if count >= 1 else count for word, count in counts.items()}
+
+
+def _words(text: str) -> list[str]:
+    if not text:
+        return []
+    return [w for w in content_words(content_of(text)) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS]
+
+
+def _epoch(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        raise ValueError("published_at must carry a time zone")
+    return moment.timestamp()
+
+
+@dataclass
+class Topic:
+    """One issue as reported: what it is about, where, how big, and how hot at the time of the report."""
+
+    id: str
+    label: str
+    keywords: list[str]
+    places: list[str]
+    size: int
+    first_seen: datetime
+    last_seen: datetime
+    ids: list[str]
+    heat: float
+    open: bool = True
+    category: str | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["first_seen"], data["last_seen"] = self.first_seen.isoformat(), self.last_seen.isoformat()
+        return data
+
+
+@dataclass
+class _State:
+    """A topic inside the tracker: the sum of its posts' vectors and what the report needs."""
+
+    id: str
+    vector: dict[str, float] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    places: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+    titles: dict[str, int] = field(default_factory=dict)
+    first: float = math.inf
+    last: float = -math.inf
+    norm: float = 0.0
+    square: float = 0.0          # norm squared, kept up to date while the IDF generation stays the same
+    generation: int = -1
+    indexed: bool = True         # in the word index (open topics only)
+
+
+class TopicTracker:
+    """Incremental clustering of posts into topics over a sliding time window (see the module docstring)."""
+
+    PARAMETERS = ("threshold", "place_bonus", "place_penalty", "place_word_weight", "category_bonus",
+                  "prior_weight", "probe", "candidates", "scan", "doc_terms", "max_terms")
+
+    def __init__(self, window: timedelta = timedelta(days=7), threshold: float = 0.3, *,
+                 place_bonus: float = 0.2, place_penalty: float = 1.0, place_word_weight: float = 0.3,
+                 category_bonus: float = 0.05, keep: timedelta = timedelta(days=30),
+                 half_life: timedelta = timedelta(hours=6), prior_weight: float = 1000.0, probe: int = 8,
+                 candidates: int = 8, scan: int = 400, doc_terms: int = 64, max_terms: int = 300):
+        if keep < window:
+            raise ValueError("keep must be at least the window")
+        self.window, self.threshold, self.keep, self.half_life = window, threshold, keep, half_life
+        self.place_bonus, self.place_penalty, self.category_bonus = place_bonus, place_penalty, category_bonus
+        self.place_word_weight = place_word_weight
+        self.prior_weight, self.probe, self.candidates, self.max_terms = prior_weight, probe, candidates, max_terms
+        self.scan, self.doc_terms = scan, doc_terms
+        self.clock, self.offset, self.docs = -math.inf, 0.0, 0
+        self.df: dict[str, int] = {}
+        self._topics: dict[str, _State] = {}
+        self._post_topic: dict[str, str] = {}
+        self._postings: dict[str, dict[str, _State]] = {}  # word -> open topics that have it
+        self._idf: dict[str, float] = {}                # IDF values of the current generation
+        self._idf_docs, self._idf_generation, self._next_sweep = 0, 0, -math.inf
+
+    # -- weights ----------------------------------------------------------------------------------
+    def _idf_value(self, word: str) -> float:
+        table, median = general_idf()
+        local = math.log((1 + self.docs) / (1 + self.df.get(word, 0))) + 1.0
+        return (self.docs * local + self.prior_weight * table.get(word, median)) / (self.docs + self.prior_weight)
+
+    def idf(self, word: str) -> float:
+        """IDF of ``word``: the tracker's own, blended with jieba's general IDF as ``prior_weight`` documents.
+        Values hold for a generation, renewed each time the document count has grown by 10%."""
+        value = self._idf.get(word)
+        if value is None:
+            if self.docs > self._idf_docs * 1.1 + 50:
+                self._idf.clear()
+                self._idf_docs, self._idf_generation = self.docs, self._idf_generation + 1
+            value = self._idf[word] = self._idf_value(word)
+        return value
+
+    def _norm(self, vector: dict[str, float]) -> float:
+        return math.sqrt(sum((value * self.idf(word)) ** 2 for word, value in vector.items()))
+
+    # -- adding posts ----------------------------------------------------------------------------
+    def add(self, post_id: str, text: str, published_at: datetime, places=(), category: str | None = None,
+            *, title: str = "", terms: dict[str, float] | None = None) -> str:
+        """Put a post into a topic and return the topic id. A post id seen before keeps its topic.
+
+        Pass the thread title as ``title`` (its words count double), or precomputed ``terms`` from
+        ``post_terms``. ``places`` are place strings or dicts with a ``text`` (``PlaceMention``-like).
+        """
+        if post_id in self._post_topic:
+            return self._post_topic[post_id]
+        moment = _epoch(published_at)
+        vector = terms if terms is not None else post_terms(title, text)
+        places = list(dict.fromkeys(p["text"] if isinstance(p, dict) else str(p) for p in places or ()))
+        if places and self.place_word_weight != 1:  # where is the places' business; words say what
+            vector = {w: v * self.place_word_weight if any(w in place for place in places) else v
+                      for w, v in vector.items()}
+        if moment > self.clock:
+            self.clock, self.offset = moment, published_at.utcoffset().total_seconds()
+            if moment >= self._next_sweep:  # at most once a day of data time
+                self._sweep()
+                self._next_sweep = moment + 86400.0
+        self.docs += 1
+        for word in vector:
+            self.df[word] = self.df.get(word, 0) + 1
+        generation = self._idf_generation
+        idf = {word: self.idf(word) for word in vector}
+        if self._idf_generation != generation:  # renewed halfway: take every value from the new generation
+            idf = {word: self.idf(word) for word in vector}
+        topic = self._best(vector, idf, moment, places, category)
+        if topic is None:
+            topic = self._topics[f"topic:{post_id}"] = _State(id=f"topic:{post_id}")
+        self._join(topic, post_id, moment, vector, idf, places, category, title or text.split("\n", 1)[0])
+        return topic.id
+
+    def _best(self, vector, idf, moment, places, category) -> _State | None:
+        if not vector:
+            return None
+        weights = {word: value * idf[word] for word, value in vector.items()}
+        if len(weights) > self.doc_terms:  # the tail of a long post hardly moves a cosine
+            weights = dict(heapq.nlargest(self.doc_terms, weights.items(), key=lambda item: (item[1], item[0])))
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        scaled = {word: w * idf[word] for word, w in weights.items()}  # dot = sum(scaled * topic vector)
+        partial: dict[str, float] = {}  # the most telling words' share of the cosine picks the candidates
+        budget = self.scan
+        for word in heapq.nlargest(self.probe, weights, key=lambda word: (weights[word], word)):
+            postings = self._postings.get(word, {})
+            if len(postings) > budget:  # a word shared by that many topics tells little: skip it
+                continue
+            budget, weight, get = budget - len(postings), scaled[word], partial.get
+            for topic_id, topic in postings.items():
+                partial[topic_id] = get(topic_id, 0.0) + weight * topic.vector[word] / topic.norm
+        best, best_score = None, self.threshold
+        joinable = [topic_id for topic_id in partial if self._joinable(self._topics[topic_id], moment)]
+        for topic_id in heapq.nlargest(self.candidates, joinable, key=lambda topic_id: (partial[topic_id], topic_id)):
+            topic = self._topics[topic_id]
+            other = topic.vector
+            if len(other) < len(scaled):
+                dot = sum(value * scaled[word] for word, value in other.items() if word in scaled)
+            else:
+                dot = sum(value * other[word] for word, value in scaled.items() if word in other)
+            score = dot / (norm * topic.norm)
+            if score <= 0:
+                continue
+            if places and topic.places:
+                if any(place in topic.places for place in places):  # same place within hours: same event
+                    gap = max(0.0, topic.first - moment, moment - topic.last)
+                    score += self.place_bonus * 2.0 ** (-gap / self.half_life.total_seconds())
+                else:
+                    score -= self.place_penalty
+            if category and topic.categories and max(topic.categories, key=topic.categories.get) == category:
+                score += self.category_bonus
+            if score >= best_score and (best is None or score > best_score):
+                best, best_score = topic, score
+        return best
+
+    def _joinable(self, topic: _State, moment: float) -> bool:
+        span = self.window.total_seconds()
+        return self.clock - topic.last <= span and topic.first - span <= moment <= topic.last + span
+
+    def _join(self, topic: _State, post_id, moment, vector, idf, places, category, title) -> None:
+        topic.ids.append(post_id)
+        topic.times.append(moment)
+        topic.first, topic.last = min(topic.first, moment), max(topic.last, moment)
+        incremental = topic.generation == self._idf_generation
+        for word, value in vector.items():
+            before = topic.vector.get(word)
+            if before is None:
+                self._postings.setdefault(word, {})[topic.id] = topic
+                before = 0.0
+            topic.vector[word] = before + value
+            if incremental:
+                topic.square += ((before + value) ** 2 - before ** 2) * idf[word] ** 2
+        if len(topic.vector) > 2 * self.max_terms:
+            self._prune(topic)
+        for place in places:
+            topic.places[place] = topic.places.get(place, 0) + 1
+        if category:
+            topic.categories[category] = topic.categories.get(category, 0) + 1
+        label = strip_markers(normalize_text(title)).strip()[:80]
+        if label and (label in topic.titles or len(topic.titles) < 50):
+            topic.titles[label] = topic.titles.get(label, 0) + 1
+        if topic.generation != self._idf_generation:  # new topic, pruned, or the IDF moved on: recompute
+            topic.square, topic.generation = self._norm(topic.vector) ** 2, self._idf_generation
+        topic.norm = math.sqrt(max(topic.square, 0.0))
+        self._post_topic[post_id] = topic.id
+
+    def _prune(self, topic: _State) -> None:
+        keep = dict(heapq.nlargest(self.max_terms, topic.vector.items(), key=lambda item: (item[1], item[0])))
+        for word in [word for word in topic.vector if word not in keep]:
+            self._postings.get(word, {}).pop(topic.id, None)
+        topic.vector = {word: value for word, value in topic.vector.items() if word in keep}
+        topic.generation = -1
+
+    def _sweep(self) -> None:
+        """Take closed topics out of the word index (they are never joined again) and forget expired ones."""
+        closed, expired = self.clock - self.window.total_seconds(), self.clock - self.keep.total_seconds()
+        for topic in list(self._topics.values()):
+            if topic.last < closed and topic.indexed:
+                for word in topic.vector:
+                    self._postings.get(word, {}).pop(topic.id, None)
+                topic.indexed = False
+            if topic.last < expired:
+                del self._topics[topic.id]
+                for post_id in topic.ids:
+                    self._post_topic.pop(post_id, None)
+
+    # -- reports (read only: they never change what later posts join) ----------------------------
+    def topic_of(self, post_id: str) -> str | None:
+        return self._post_topic.get(post_id)
+
+    def topics(self, now: datetime | None = None, min_size: int = 1) -> list[Topic]:
+        """Topics not yet expired at ``now`` (default: the clock), hottest first, then biggest."""
+        at = self.clock if now is None else _epoch(now)
+        reports = [self._report(topic, at) for topic in self._topics.values()
+                   if topic.first <= at and at - topic.last <= self.keep.total_seconds() and len(topic.ids) >= min_size]
+        return sorted(reports, key=lambda t: (-t.heat, -t.size, -t.last_seen.timestamp(), t.id))
+
+    def _report(self, topic: _State, at: float) -> Topic:
+        half = self.half_life.total_seconds()
+        heat = sum(2.0 ** (-(at - t) / half) for t in topic.times if 0 <= at - t <= HEAT_HORIZON)
+        idf = lambda word: self._idf.get(word) or self._idf_value(word)  # noqa: E731 - peek, never cache
+        weights = {word: value * idf(word) for word, value in topic.vector.items()}
+        keywords = _distinct(heapq.nlargest(24, weights, key=lambda word: (weights[word], word)))[:8]
+        label, label_key = "", None  # the title nearest the centroid (cosine), ties by count
+        for title, count in topic.titles.items():
+            vector = {word: value * idf(word) for word, value in post_terms(title, "").items()}
+            norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+            key = (round(sum(v * weights.get(w, 0.0) for w, v in vector.items()) / norm, 6), count)
+            if label_key is None or key > label_key:
+                label, label_key = title, key
+        zone = timezone(timedelta(seconds=self.offset))
+        return Topic(id=topic.id, label=label or "、".join(keywords[:3]), keywords=keywords,
+                     places=sorted(topic.places, key=lambda p: -topic.places[p])[:3], size=len(topic.ids),
+                     first_seen=datetime.fromtimestamp(topic.first, zone),
+                     last_seen=datetime.fromtimestamp(topic.last, zone),
+                     ids=[post_id for _, post_id in sorted(zip(topic.times, topic.ids))], heat=round(heat, 4),
+                     open=self.clock - topic.last <= self.window.total_seconds(),
+                     category=max(topic.categories, key=topic.categories.get) if topic.categories else None)
+
+    # -- persistence -----------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain-JSON state, complete: a loaded tracker continues exactly as this one would."""
+        return {
+            "format": "sheqing.topics/1", "window_s": self.window.total_seconds(), "keep_s": self.keep.total_seconds(),
+            "half_life_s": self.half_life.total_seconds(), **{name: getattr(self, name) for name in self.PARAMETERS},
+            "clock": None if self.clock == -math.inf else self.clock, "offset": self.offset, "docs": self.docs,
+            "df": self.df, "idf": self._idf, "idf_docs": self._idf_docs, "idf_generation": self._idf_generation,
+            "next_sweep": None if self._next_sweep == -math.inf else self._next_sweep,
+            "topics": [{name: getattr(t, name) for name in _State.__dataclass_fields__ if name != "norm"}
+                       for t in self._topics.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "TopicTracker":
+        if state.get("format") != "sheqing.topics/1":
+            raise ValueError("not a sheqing topic state")
+        tracker = cls(window=timedelta(seconds=state["window_s"]), keep=timedelta(seconds=state["keep_s"]),
+                      half_life=timedelta(seconds=state["half_life_s"]), **{n: state[n] for n in cls.PARAMETERS})
+        tracker.clock = -math.inf if state["clock"] is None else state["clock"]
+        tracker.offset, tracker.docs = state["offset"], state["docs"]
+        tracker.df, tracker._idf = dict(state["df"]), dict(state["idf"])
+        tracker._idf_docs, tracker._idf_generation = state["idf_docs"], state["idf_generation"]
+        tracker._next_sweep = -math.inf if state["next_sweep"] is None else state["next_sweep"]
+        for item in state["topics"]:
+            topic = tracker._topics[item["id"]] = _State(**item)
+            topic.norm = math.sqrt(max(topic.square, 0.0))
+            for post_id in topic.ids:
+                tracker._post_topic[post_id] = topic.id
+            for word in topic.vector if topic.indexed else ():
+                tracker._postings.setdefault(word, {})[topic.id] = topic
+        return tracker
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the state as JSON atomically (temporary file, then rename)."""
+        _write_json(Path(path), self.to_dict())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "TopicTracker":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _distinct(words: list[str]) -> list[str]:
+    """Drop a keyword contained in a higher-ranked one (``溪岸`` after ``溪岸花园``)."""
+    kept: list[str] = []
+    for word in words:
+        if not any(word in other or other in word for other in kept):
+            kept.append(word)
+    return kept
+
+
+def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> list[dict]:
+    """Topics of ``records`` (dicts with id, title, text, published_at as ISO 8601 with a zone, and optional
+    places and category), ranked by heat at the latest post: dicts with id, label, keywords, places, size,
+    first_seen, last_seen (ISO strings), ids, heat, open and category."""
+    tracker = tracker or TopicTracker()
+    rows = sorted(((datetime.fromisoformat(r["published_at"]), str(r["id"]), r) for r in records),
+                  key=lambda row: (row[0].timestamp(), row[1]))
+    for moment, post_id, record in rows:
+        tracker.add(post_id, record.get("text") or "", moment, record.get("places") or (), record.get("category"),
+                    title=record.get("title") or "")
+    return [topic.to_dict() for topic in tracker.topics()]

@@ -1,0 +1,101 @@
+"""The default classifier: estimator conventions, probabilities, evidence, skops persistence."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+
+TOY = [
+    ("楼道里燃气味很重，燃气泄漏了", "utilities", "high", "negative"),
+    ("燃气管道漏气，整栋楼都闻到燃气味", "utilities", "high", "negative"),
+    ("燃气公司来修燃气表，燃气正常", "utilities", "low", "neutral"),
+    ("广场舞噪音太大，晚上十点还在跳", "environment", "low", "negative"),
+    ("夜间施工噪音扰民，吵得睡不着", "environment", "low", "negative"),
+    ("工地夜间施工噪音，凌晨还在打桩", "environment", "low", "negative"),
+    ("感谢社区工作人员，电梯修好了，点赞", "other", "none", "positive"),
+    ("谢谢物业，服务很好，点赞", "other", "none", "positive"),
+    ("请问社区办证需要什么材料，谢谢", "other", "none", "neutral"),
+]
+
+
+@pytest.fixture(scope="module")
+def toy_model():
+    texts = [t for t, *_ in TOY]
+    labels = {"category": [c for _, c, _, _ in TOY], "risk": [r for _, _, r, _ in TOY],
+              "sentiment": [s for *_, s in TOY]}
+    return PostClassifier(min_df=1).fit(texts, labels)
+
+
+def test_fit_returns_self_and_sets_fitted_attributes_only(toy_model):
+    fresh = PostClassifier(min_df=1)
+    assert not any(k.endswith("_") for k in vars(fresh))
+    assert set(toy_model.heads_) == {"category", "risk", "sentiment"}
+    assert toy_model.get_params()["min_df"] == 1
+
+
+def test_predictions_carry_probabilities_and_evidence_from_the_text(toy_model):
+    text = "又闻到燃气味了，怀疑燃气泄漏"
+    result = toy_model.predict([text])
+    category = result["category"][0]
+    assert category.label == "utilities"
+    assert abs(sum(category.scores.values()) - 1) < 1e-3 and category.score == max(category.scores.values())
+    assert category.evidence and all(term in text for term in category.evidence)
+    assert any("燃气" in term for term in category.evidence)
+    assert result["sentiment"][0].label == "negative"
+
+
+def test_skops_round_trip_and_refusal_of_foreign_objects(toy_model, tmp_path):
+    path = tmp_path / "m.skops"
+    toy_model.save(path, meta={"version": "toy"})
+    loaded = PostClassifier.load(path)
+    a = toy_model.predict(["夜间施工太吵"])["category"][0]
+    b = loaded.predict(["夜间施工太吵"])["category"][0]
+    assert a == b
+    assert PostClassifier.meta(path) == {"version": "toy"}
+    import skops.io as sio
+
+    sio.dump({"payload": Path("/etc/passwd")}, tmp_path / "evil.skops")
+    with pytest.raises(ValueError, match="refusing"):
+        PostClassifier.load(tmp_path / "evil.skops")
+    with pytest.raises(FileNotFoundError, match="sheqing train"):
+        PostClassifier.load(tmp_path / "missing.skops")
+
+
+def test_the_shipped_model_classifies_a_fresh_checkout_without_training():
+    assert DEFAULT_MODEL_PATH.exists(), "nlp/models/default.skops is part of the project"
+    model = PostClassifier.load()
+    out = model.predict(["消防通道被电动车堵死了，楼道里还有人飞线充电", "小区门口广场舞噪音太大，晚上十点还不停"])
+    assert out["category"][0].label == "fire_safety"
+    assert out["category"][1].label == "environment"
+    assert json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text())["version"]
+
+
+def test_classify_command_line_contract(tmp_path):
+    rows = [{"id": "a", "title": "金色家园燃气泄漏", "text": "西湖区金色家园3栋楼道燃气泄漏了，大家快撤离！"},
+            {"id": "b", "title": "咨询", "text": "请问社保卡在哪里补办？"}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "sheqing.cli", "classify", str(src), "-o", str(out)],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in result] == ["a", "b"]
+    for r in result:
+        assert set(r) >= {"id", "category", "risk", "sentiment", "places", "scores", "evidence"}
+        assert set(r["scores"]) == {"category", "risk", "sentiment"}
+    assert result[0]["risk"] in ("high", "critical")  # an ongoing gas leak is never below high
+    assert any(e.startswith("rule: gas leak") for e in result[0]["evidence"]["risk"]) or \
+        result[0]["scores"]["risk"].get("high", 0) + result[0]["scores"]["risk"].get("critical", 0) > 0.5
+    assert any(p["text"] == "金色家园" and p["kind"] == "estate" for p in result[0]["places"])
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\nnot json\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sheqing.cli", "classify", str(bad), "-o", str(out)],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode != 0 and "line 1" in done.stderr or "line 2" in done.stderr

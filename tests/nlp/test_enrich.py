@@ -1,0 +1,68 @@
+"""The enrichment pipeline end to end with the shipped model, and the `sheqing topics` contract."""
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from nlp.enrich import Enricher
+from sheqing.records import EnrichedPost, Post, make_post_id
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def post(pid: str, title: str, text: str, minutes: int = 0, floor: int = 1) -> Post:
+    return Post(id=make_post_id("demo", pid), site="demo", engine="discuz", board="2", thread_id=pid,
+                post_id=pid, floor=floor, url=f"http://forum.invalid/t/{pid}", title=title, text=text,
+                author_key="0123456789abcdef", published_at=T0 + timedelta(minutes=minutes), crawled_at=T0)
+
+
+POSTS = [
+    post("1", "金色家园3栋燃气泄漏", "西湖区北山街道金色家园3栋楼道燃气泄漏，味道很重，已经有老人头晕，大家赶紧下楼！"),
+    post("2", "转发：金色家园3栋燃气泄漏", "转发：西湖区北山街道金色家园3栋楼道燃气泄漏，味道很重，已经有老人头晕，大家赶紧下楼！", 5),
+    post("3", "金色家园煤气味", "金色家园3栋一直有煤气味，燃气公司的人来了吗？楼道里燃气泄漏太吓人了", 20),
+    post("4", "广场舞太吵", "翠苑小区门口广场舞每天晚上放到十点，音响噪音太大，孩子没法写作业。", 30),
+    post("5", "顶", "顶", 31, floor=2),
+    post("6", "顶", "顶", 32, floor=2),
+]
+
+
+def test_enrich_labels_places_duplicates_and_topics(tmp_path):
+    enricher = Enricher(state_dir=tmp_path)
+    out = {p.id: p for p in enricher.enrich(POSTS)}
+    assert all(isinstance(p, EnrichedPost) for p in out.values())
+    leak = out["demo:1"].enrichment
+    assert leak.risk in ("high", "critical") and any(e.startswith("rule:") for e in leak.evidence["risk"]) \
+        or leak.scores["risk"]["high"] > 0.5
+    assert {p.text for p in leak.places} >= {"西湖区", "北山街道", "金色家园"}
+    assert out["demo:2"].enrichment.dup_group == "demo:1"  # the repost joins its original
+    assert out["demo:3"].enrichment.dup_group == "demo:3"
+    assert out["demo:3"].enrichment.topic_id == leak.topic_id  # same issue, other words
+    assert out["demo:4"].enrichment.topic_id != leak.topic_id
+    assert out["demo:4"].enrichment.category == "environment"
+    assert out["demo:6"].enrichment.dup_group == "demo:6"  # short replies are not one group
+    assert len(leak.simhash) == 16 and leak.model_version
+    enricher.save_state()
+
+    again = Enricher(state_dir=tmp_path)  # the next run continues the same groups and topics
+    late = list(again.enrich([post("7", "金色家园燃气泄漏", "转发：西湖区北山街道金色家园3栋楼道燃气泄漏，味道很重，已经有老人头晕，大家赶紧下楼！", 60)]))[0]
+    assert late.enrichment.dup_group == "demo:1" and late.enrichment.topic_id == leak.topic_id
+
+
+def test_topics_command_line_contract(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps({"id": p.id, "title": p.title, "text": p.text,
+                                         "published_at": p.published_at.isoformat()}, ensure_ascii=False)
+                             for p in POSTS[:4]), encoding="utf-8")
+    out = tmp_path / "topics.json"
+    done = subprocess.run([sys.executable, "-m", "sheqing.cli", "topics", str(src), "-o", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    topics = json.loads(out.read_text(encoding="utf-8"))
+    for t in topics:
+        assert set(t) >= {"label", "keywords", "places", "size", "first_seen", "last_seen", "ids"}
+    leak = next(t for t in topics if "demo:1" in t["ids"])
+    assert {"demo:1", "demo:2", "demo:3"} <= set(leak["ids"]) and leak["size"] >= 3
+    assert topics[0] is leak or topics.index(leak) == 0  # the growing incident ranks first by heat

@@ -1,0 +1,212 @@
+"""Place extraction: administrative names and their paths, anonymised names, housing estates."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+
+import pytest
+
+from nlp.places import DEFAULT_TABLE, PlaceIndex, extract_places
+from nlp.tools.compile_places import compile_rows
+
+
+def places(text, home=None):
+    return [(m.text, m.kind, m.code) for m in extract_places(text, home)]
+
+
+def by_text(text, home=None):
+    return {m.text: m for m in extract_places(text, home)}
+
+
+# -- the table ----------------------------------------------------------------------------------------------
+
+
+def test_table_is_small_and_loads_once():
+    assert DEFAULT_TABLE.stat().st_size < 1_000_000
+    index = PlaceIndex.load()
+    assert PlaceIndex.load() is index
+    assert PlaceIndex.load(DEFAULT_TABLE) is index
+
+
+def test_table_matches_its_sources(shared_data):
+    source = shared_data("admin_divisions")
+    with gzip.open(DEFAULT_TABLE, "rt", encoding="utf-8") as handle:
+        shipped = [tuple(line.rstrip("\n").split("\t")) for line in handle]
+    assert shipped == compile_rows(source), "re-run: python -m nlp.tools.compile_places"
+
+
+# -- administrative names ------------------------------------------------------------------------------------
+
+
+def test_full_path_with_codes():
+    mention = by_text("杭州市西湖区北山街道")["北山街道"]
+    assert mention.kind == "street" and mention.code == "330106002"
+    assert mention.path == ("浙江省", "杭州市", "西湖区", "北山街道")
+    assert mention.path_codes == ("33", "3301", "330106", "330106002")
+
+
+def test_short_forms_of_provinces_cities_and_regions():
+    assert places("浙江杭州余杭区") == [("浙江", "province", "33"), ("杭州", "city", "3301"),
+                                   ("余杭区", "district", "330110")]
+    assert places("内蒙古呼和浩特") == [("内蒙古", "province", "15"), ("呼和浩特", "city", "1501")]
+    assert places("广西壮族自治区南宁市") == [("广西壮族自治区", "province", "45"), ("南宁市", "city", "4501")]
+    assert places("延边的冬天") == [("延边", "city", "2224")]
+    assert places("义乌小商品市场") == [("义乌", "district", "330782")]  # a listed county-level city
+
+
+def test_municipalities_skip_the_placeholder_city():
+    mention = by_text("北京朝阳区望京街道")["望京街道"]
+    assert mention.path == ("北京市", "朝阳区", "望京街道")
+    assert mention.path_codes == ("11", "110105", "110105026")
+
+
+def test_short_forms_that_collide_or_are_words():
+    assert places("吉林") == [("吉林", "province", "22")]  # the province keeps it; 吉林市 is written in full
+    assert places("吉林市船营区") == [("吉林市", "city", "2202"), ("船营区", "district", "220204")]
+    assert places("海南") == [("海南", "province", "46")]
+    assert places("祝您安康，长治久安，世界大同") == []
+    assert places("西湖边散步") == []  # districts have no short form
+
+
+def test_names_inside_other_words_are_not_places():
+    assert places("南京路和中山东路交叉口") == []  # roads named after cities
+    assert places("河西安置小区") == [("河西安置小区", "estate", None)]  # not 西安
+    assert places("东湖区域的规划") == []  # not 东湖区
+    assert places("沿海城市") == []  # not 海城市
+    assert places("市和县两级政府") == []  # not 和县
+    assert places("老城区改造和郊区农田") == []
+
+
+def test_ambiguous_name_alone_is_left_unresolved():
+    assert places("西湖区的问题") == [("西湖区", "district", None)]
+    assert by_text("城关镇")["城关镇"].path == ()
+    assert places("朝阳区") == [("朝阳区", "district", None)]
+
+
+def test_context_in_the_same_text_resolves():
+    assert places("南昌西湖区") == [("南昌", "city", "3601"), ("西湖区", "district", "360103")]
+    assert places("朝阳区，吉林长春") == [("朝阳区", "district", "220104"), ("吉林", "province", "22"),
+                                      ("长春", "city", "2201")]
+    # two ambiguous names settle each other
+    assert places("西湖区北山街道") == [("西湖区", "district", "330106"), ("北山街道", "street", "330106002")]
+    # the nearer city wins when both are named
+    assert by_text("杭州市西湖区和南昌市西湖区")["西湖区"].code == "330106"
+    assert by_text("南昌市的西湖区和杭州市")["西湖区"].code == "360103"
+
+
+def test_home_hint():
+    assert places("西湖区", home="3601") == [("西湖区", "district", "360103")]
+    assert places("西湖区", home="3301") == [("西湖区", "district", "330106")]
+    assert places("西湖区", home="330106") == [("西湖区", "district", "330106")]
+    assert places("北山街道", home="3301") == [("北山街道", "street", "330106002")]
+    assert places("东湖街道", home="330106") == [("东湖街道", "street", "330113003")]  # widened to the city
+    assert places("东湖街道", home="33") == [("东湖街道", "street", None)]  # two in the province
+    assert places("西湖区", home="4401") == [("西湖区", "district", None)]  # none in 广州
+    # context in the text comes before the hint
+    assert places("南昌西湖区", home="3301")[1] == ("西湖区", "district", "360103")
+
+
+def test_level_decides_between_a_district_and_a_street_of_the_same_name():
+    assert places("东城区") == [("东城区", "district", "110101")]
+
+
+# -- anonymised names -----------------------------------------------------------------------------------------
+
+
+def test_anonymised_names_are_kept_as_written():
+    found = extract_places("A市A3区联丰路的店，B县和A7县也有，C镇D12街道")
+    assert [(m.text, m.kind, m.code, m.path) for m in found] == [
+        ("A市", "anonymised", None, ()), ("A3区", "anonymised", None, ()), ("B县", "anonymised", None, ()),
+        ("A7县", "anonymised", None, ()), ("C镇", "anonymised", None, ()), ("D12街道", "anonymised", None, ())]
+
+
+def test_a_block_of_an_estate_is_not_an_anonymised_district():
+    assert places("翠湖小区B区8栋") == [("翠湖小区", "estate", None)]
+    assert places("ABC区") == []
+
+
+# -- housing estates --------------------------------------------------------------------------------------------
+
+
+def test_estate_after_a_district_gets_its_path():
+    found = extract_places("我住在杭州市西湖区翠苑小区")
+    assert [(m.text, m.kind) for m in found] == [("杭州市", "city"), ("西湖区", "district"), ("翠苑小区", "estate")]
+    assert found[2].code is None
+    assert found[2].path == ("浙江省", "杭州市", "西湖区") and found[2].path_codes == ("33", "3301", "330106")
+
+
+def test_estate_after_a_street_or_a_road():
+    assert places("北山街道金色家园的电梯坏了") == [("北山街道", "street", None), ("金色家园", "estate", None)]
+    found = by_text("北山街道金色家园的电梯坏了", home="3301")  # seven 北山街道 in China, one in 杭州
+    assert found["金色家园"].path == ("浙江省", "杭州市", "西湖区", "北山街道")
+    found = by_text("杭州西湖区文三路588号华星公寓")
+    assert found["华星公寓"].path == ()  # the house number comes between
+    found = by_text("杭州西湖区文三路华星公寓")
+    assert found["华星公寓"].path[-1] == "西湖区"
+
+
+def test_estate_suffixes():
+    for text, estate in [("投诉云栖府项目", "云栖府"), ("反映和平花园停水", "和平花园"), ("向阳新村的路灯", "向阳新村"),
+                         ("锦绣山庄门口", "锦绣山庄"), ("春华镇新塘村三组", "新塘村"), ("滨江新城的工地", "滨江新城"),
+                         ("城南社区居委会", "城南社区"), ("阳光嘉园3栋", "阳光嘉园"), ("云锦华府二期", "云锦华府")]:
+        assert (estate, "estate", None) in places(text), text
+
+
+def test_estate_name_stops_at_function_words_and_verbs():
+    assert [m.text for m in extract_places("我们是翠苑小区的业主")] == ["翠苑小区"]
+    assert [m.text for m in extract_places("李先生投诉云栖府一房二卖")] == ["云栖府"]
+    assert [m.text for m in extract_places("翠苑小区金色家园")] == ["翠苑小区", "金色家园"]
+
+
+@pytest.mark.parametrize("text", [
+    "我们小区停水三天", "本小区物业不作为", "该小区没有消防通道", "这个小区太吵", "小区里有人养狗", "小区门口堵车",
+    "屋顶花园漏水", "花园里很脏", "社区医院排队", "老旧小区改造", "附近小区都停电了", "新农村建设", "城中村拆迁",
+    "村民反映", "导致小区停水", "市政府门口", "在小区门口", "进入小区的车辆", "万科的新城区项目",
+])
+def test_not_estates(text):
+    assert [m for m in extract_places(text) if m.kind == "estate"] == []
+
+
+def test_new_town_district_is_a_district_not_an_estate():
+    assert places("新城区") == [("新城区", "district", None)]
+
+
+# -- order, duplicates, speed ---------------------------------------------------------------------------------
+
+
+def test_each_mention_once_in_order_of_appearance():
+    text = "A市翠苑小区，杭州市的翠苑小区，还有杭州和A市，西湖区"
+    assert [m.text for m in extract_places(text)] == ["A市", "翠苑小区", "杭州市", "西湖区"]  # 杭州 = 杭州市
+
+
+def test_empty_text():
+    assert extract_places("") == []
+
+
+# -- real messages ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def messages(shared_data):
+    from nlp.normalize import normalize_text
+
+    with shared_data("govmsg/messages_with_votes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [normalize_text(row["留言主题"]) + "\n" + normalize_text(row["留言详情"]) for row in rows]
+
+
+def test_real_messages(messages):
+    assert len(messages) > 1000
+    found = [extract_places(text) for text in messages]
+    with_city = [places for text, places in zip(messages, found) if "A市" in text]
+    anonymised = sum(any(m.text == "A市" and m.kind == "anonymised" for m in places) for places in with_city)
+    assert anonymised >= 0.95 * len(with_city)
+    with_estate = sum(any(m.kind == "estate" for m in places) for places in found)
+    assert with_estate >= 0.25 * len(messages)
+    for places_ in found:
+        texts = [m.text for m in places_]
+        assert len(texts) == len(set(texts))
+        for mention in places_:
+            assert len(mention.path) == len(mention.path_codes)
+            assert (mention.code is None) == (mention.path == () or mention.kind == "estate")

@@ -1,0 +1,41 @@
+"""Risk floors: what the labelling guide says the facts demand, whatever the model thinks."""
+
+import pytest
+
+from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
+
+
+@pytest.mark.parametrize("text, level", [
+    ("小区3栋正在着火，浓烟很大，大家快下楼", "high"),
+    ("工地塌方有人被埋，救护车还没到", "high"),
+    ("楼道里燃气泄漏了，已经报警", "high"),
+    ("讨薪工人站在楼顶说要跳楼", "high"),
+    ("邻居拿刀扬言报复", "high"),
+    ("昨晚两伙人在烧烤店门口斗殴，有人受伤", "high"),
+    ("爆炸致5人死亡", "critical"),
+    ("食堂食物中毒，数十人送医", "critical"),
+    ("楼道有燃气味", "medium"),
+    ("万一着火了怎么办，消防通道被占", "medium"),
+    ("电梯多次困人", "medium"),
+    ("去年这里发生过火灾，现在楼道还堆满杂物", "medium"),
+    ("事故无人员伤亡", "none"),
+    ("没有人受伤", "none"),
+    ("我家蜜蜂大量死亡", "none"),
+    ("噪音吵得头都要炸了", "none"),
+])
+def test_floors(text, level):
+    assert risk_floor(text).level == level, risk_floor(text)
+
+
+def test_people_affected_raise_a_grievance_but_not_an_enquiry():
+    floor = risk_floor("上百户业主维权无果")
+    assert apply_floor("low", floor) == "medium"
+    assert apply_floor("none", floor) == "none"  # a question mentioning many people stays an enquiry
+    assert apply_floor("low", risk_floor("几十名工人被欠薪半年")) == "medium"
+    assert apply_floor("critical", risk_floor("楼道有燃气味")) == "critical"  # never lowered
+
+
+def test_counts_as_written():
+    assert [cn_number(s) for s in ("12", "十几", "几十", "上百", "一百多", "两千", "数百")] == [12, 15, 30, 100, 100, 2000, 300]
+    assert people_count("全体业主强烈反对") == 100
+    assert people_count("3户居民") == 3

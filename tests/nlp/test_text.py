@@ -1,0 +1,26 @@
+"""Normalisation and segmentation."""
+
+from nlp.normalize import normalize_text
+from nlp.segment import domain_words, reference_tokenize, tokenize
+
+
+def test_normalize_folds_width_script_html_and_space():
+    raw = "金色家園３棟<br/>樓道有燃氣味&nbsp;&amp;　消防通道被佔用\n\n\n  ＡＢＣ"
+    assert normalize_text(raw) == "金色家园3栋 楼道有燃气味 & 消防通道被占用\nABC"
+
+
+def test_normalize_bounds_very_long_posts_keeping_head_and_tail():
+    text = "开头" + "很长的内容" * 5000 + "结尾的诉求"
+    out = normalize_text(text, max_chars=1000)
+    assert len(out) <= 1000 and out.startswith("开头") and out.endswith("结尾的诉求")
+
+
+def test_fast_segmenter_agrees_with_pure_python_jieba_on_domain_terms():
+    sentences = [f"小区里{word}的问题已经反映很多次了" for word, _ in domain_words()]
+    sentences += ["楼道里有燃气味，消防通道被电动车堵死了，还有人飞线充电。",
+                  "几十名农民工被拖欠工资半年，准备去劳动监察大队讨薪。",
+                  "物业费上涨，业委会不作为，车位捆绑销售。"]
+    for sentence in sentences:
+        assert tokenize(sentence) == reference_tokenize(sentence), sentence
+    for word, _ in domain_words():
+        assert word in tokenize(f"小区里{word}的问题已经反映很多次了"), word
