@@ -8,7 +8,6 @@ committed).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from uuid import uuid4
 
 from sheqing.records import Post
 
-__all__ = ["BatchWriter", "new_run_id", "write_json_atomic"]
+__all__ = ["BatchWriter", "new_run_id"]
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +24,6 @@ log = logging.getLogger(__name__)
 def new_run_id(now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid4().hex[:6]
-
-
-def write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class BatchWriter:

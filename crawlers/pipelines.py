@@ -20,7 +20,9 @@ from pydantic import ValidationError
 
 from sheqing.records import Post, make_author_key, make_post_id
 
-from .batches import BatchWriter, write_json_atomic
+from sheqing.files import write_json_atomic
+
+from .batches import BatchWriter
 from .items import CrawledPage
 from .state import CrawlState, ThreadProgress
 
@@ -129,7 +131,7 @@ class BatchPipeline:
             "threads_touched": len(self.progress),
             "details": {k.split("/", 1)[1]: v for k, v in stats.get_stats().items() if k.startswith("sheqing/")},
         }
-        write_json_atomic(self.writer.dir / f"{self.run_id}.stats.json", report)
+        write_json_atomic(self.writer.dir / f"{self.run_id}.stats.json", report, indent=2)
 
 
 def _digest(post: Post) -> str:

@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.normalize import normalize_text
+from sheqing.files import write_json_atomic
 from nlp.segment import tokenize
 
 __all__ = [
@@ -267,20 +267,8 @@ class DuplicateIndex:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the state as JSON atomically (temporary file, then rename)."""
-        _write_json(Path(path), self.to_dict())
+        write_json_atomic(Path(path), self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "DuplicateIndex":
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def _write_json(path: Path, state: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(state, out, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -45,7 +45,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from nlp.dedup import _write_json, content_of, content_words, general_idf, strip_markers
+from sheqing.files import write_json_atomic
+from nlp.dedup import content_of, content_words, general_idf, strip_markers
 from nlp.normalize import normalize_text
 
 __all__ = ["Topic", "TopicTracker", "build_topics", "post_terms"]
@@ -368,7 +369,7 @@ class TopicTracker:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the state as JSON atomically (temporary file, then rename)."""
-        _write_json(Path(path), self.to_dict())
+        write_json_atomic(Path(path), self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "TopicTracker":

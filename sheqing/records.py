@@ -120,25 +120,12 @@ class Enrichment(BaseModel):
     topic_id: str | None = None
     model_version: str = ""
 
-    @field_validator("category")
+    @field_validator("category", "risk", "sentiment")
     @classmethod
-    def _category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise ValueError(f"unknown category {value!r}")
-        return value
-
-    @field_validator("risk")
-    @classmethod
-    def _risk(cls, value: str) -> str:
-        if value not in RISKS:
-            raise ValueError(f"unknown risk {value!r}")
-        return value
-
-    @field_validator("sentiment")
-    @classmethod
-    def _sentiment(cls, value: str) -> str:
-        if value not in SENTIMENTS:
-            raise ValueError(f"unknown sentiment {value!r}")
+    def _known_label(cls, value: str, info) -> str:
+        allowed = {"category": CATEGORIES, "risk": RISKS, "sentiment": SENTIMENTS}[info.field_name]
+        if value not in allowed:
+            raise ValueError(f"unknown {info.field_name} {value!r}")
         return value
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import random
 import re
-import sys
 from pathlib import Path
 
 SEED = 20261122
