@@ -7,7 +7,7 @@ and never decide what to crawl next beyond reporting the page's own "next page" 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,7 +67,6 @@ class BoardPage:
     threads: tuple[ThreadSummary, ...]
     next_page_url: str | None
     page: int = 1
-    extra: dict = field(default_factory=dict)
 
 
 _BLOCK_TAGS = frozenset({"div", "p", "li", "tr", "table", "blockquote", "h1", "h2", "h3", "h4", "ul", "ol"})
