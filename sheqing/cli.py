@@ -93,6 +93,7 @@ def demo_forum(host: str, port: int, extra: tuple[str, ...]) -> None:
 def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     """Classify INPUT (JSON lines with id, title, text) into OUTPUT (JSON lines)."""
     import json
+    import os
 
     from tqdm import tqdm
 
@@ -108,8 +109,6 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
                 row.pop("text")
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             bar.update(len(records[start:start + 512]))
-    import os
-
     os.replace(tmp, output_path)
     click.echo(f"{len(records)} posts classified -> {output_path}")
 
