@@ -6,6 +6,10 @@
     sheqing classify IN.jsonl -o OUT.jsonl    category, risk, sentiment, places, scores, evidence per line
     sheqing topics IN.jsonl -o TOPICS.json    issues (topics) ranked by heat
     sheqing train / sheqing eval              train the default model / measure it on the held-out split
+    sheqing store install | status            create/upgrade the store; what it holds
+    sheqing search [TEXT] [filters]           search stored posts
+    sheqing trend [--interval day] [--by F]   posts per time bucket
+    sheqing kibana provision --url URL        import the saved objects into Kibana
     sheqing sites                             list configured sites
     sheqing config                            show every setting, its value and what it does
 """
@@ -225,5 +229,160 @@ def demo(ctx: click.Context, port: int) -> None:
     run_demo(_settings(ctx), port=port)
 
 
+@main.group()
+def kibana() -> None:
+    """Kibana for analysts: data views, saved searches, Lens charts and the dashboard 社区舆情总览."""
+
+
+@kibana.command("provision")
+@click.option("--url", envvar="KIBANA_URL", required=True, show_envvar=True,
+              help="Kibana address, e.g. https://kibana.example.cn:5601.")
+@click.option("--space", help="Kibana space to import into, created if missing (default: the default space).")
+@click.option("--api-key", envvar="KIBANA_API_KEY", show_envvar=True, help="Kibana/Elasticsearch API key (base64).")
+@click.option("--username", envvar="KIBANA_USERNAME", show_envvar=True, help="User, when not using an API key.")
+@click.option("--password", envvar="KIBANA_PASSWORD", show_envvar=True, help="Password of --username.")
+@click.option("--ca-certs", envvar="KIBANA_CA_CERTS", show_envvar=True, type=click.Path(exists=True, dir_okay=False),
+              help="CA certificate that signed Kibana's TLS certificate.")
+@click.option("--index-prefix", help="Prefix of the aliases the data views read (default: SHEQING_ES_INDEX_PREFIX).")
+@click.pass_context
+def kibana_provision(ctx: click.Context, url: str, space: str | None, api_key: str | None, username: str | None,
+                     password: str | None, ca_certs: str | None, index_prefix: str | None) -> None:
+    """Import the saved objects into Kibana with overwrite (safe to run again)."""
+    from indexer.kibana.provision import Auth, KibanaClient, KibanaError, provision
+
+    prefix = index_prefix or _settings(ctx).es_index_prefix
+    try:
+        client = KibanaClient(url, Auth(api_key=api_key, username=username, password=password), ca_certs=ca_certs)
+        report = provision(client, space=space, index_prefix=prefix)
+    except KibanaError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+
+
 if __name__ == "__main__":
     main()
+
+
+def _open_store(ctx: click.Context):
+    from indexer.store import StoreError, open_store
+
+    try:
+        return open_store(_settings(ctx))
+    except (StoreError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def store() -> None:
+    """The post and alert store: SQLite file by default, Elasticsearch when SHEQING_ES_URL is set."""
+
+
+@store.command("install")
+@click.pass_context
+def store_install(ctx: click.Context) -> None:
+    """Create or upgrade the schema (SQLite) or the lifecycle policy, templates and indices (Elasticsearch)."""
+    from indexer.store import StoreError
+
+    with _open_store(ctx) as st:
+        try:
+            st.install()
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{st.name} store ready: {st.count():,} posts, {len(st.alerts(limit=10_000)):,} alerts")
+
+
+@store.command("status")
+@click.pass_context
+def store_status(ctx: click.Context) -> None:
+    """Posts, alerts and refused posts waiting in the dead-letter file."""
+    from indexer.store import StoreError
+    from indexer.writer import read_dead_letters
+
+    settings = _settings(ctx)
+    with _open_store(ctx) as st:
+        try:
+            posts, alerts = st.count(), st.alerts(limit=10_000)
+            newest = st.search(sort="newest", size=1).hits
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        waiting = read_dead_letters(st, settings.deadletter_dir)
+        click.echo(f"store: {st.name} ({getattr(st, 'path', '') or settings.es_url})")
+        click.echo(f"posts: {posts:,}" + (f", newest published {newest[0].post.published_at:%Y-%m-%d %H:%M}"
+                                          if newest else ""))
+        open_alerts = sum(a.status != "resolved" for a in alerts)
+        click.echo(f"alerts: {len(alerts):,} ({open_alerts:,} open)")
+        click.echo(f"refused posts waiting for the next run: {len(waiting):,}")
+        for letter in waiting[:10]:
+            click.echo(f"  {letter['id']}: {letter['reason']} (tried {letter['attempts']}x)")
+
+
+def _filter_options(fn):
+    """Options shared by the commands that select posts (see indexer.query.PostFilter)."""
+    for option in reversed([
+        click.option("--category", multiple=True, help="Category (repeatable)."),
+        click.option("--risk", multiple=True, help="Risk level (repeatable)."),
+        click.option("--min-risk", help="At or above this risk level."),
+        click.option("--sentiment", multiple=True),
+        click.option("--site", multiple=True),
+        click.option("--place", multiple=True, help="Place name or administrative code (any level)."),
+        click.option("--since", "start", type=click.DateTime(), help="Published at or after (local time)."),
+        click.option("--until", "end", type=click.DateTime(), help="Published before (local time)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _query_fields(**options) -> dict:
+    return {k: v for k, v in options.items() if v not in (None, ())}
+
+
+@main.command()
+@click.argument("text", required=False, default="")
+@_filter_options
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest", "risk"]), default="relevance")
+@click.option("--page", default=1, type=int)
+@click.option("--size", default=20, type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON post per line instead of a table.")
+@click.pass_context
+def search(ctx: click.Context, text: str, as_json: bool, **options) -> None:
+    """Search posts: TEXT (every term must occur) plus filters, newest or most relevant first."""
+    import json
+    import re
+
+    from indexer.store import QueryError, StoreError
+
+    with _open_store(ctx) as st:
+        try:
+            result = st.search(text=text, **_query_fields(**options))
+        except (QueryError, StoreError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        for hit in result.hits:
+            click.echo(json.dumps(hit.post.model_dump(mode="json"), ensure_ascii=False))
+        return
+    click.echo(f"{result.total:,} posts (page {result.page}, {result.size} per page)")
+    for hit in result.hits:
+        e = hit.post.enrichment
+        excerpt = re.sub(r"</?mark>", "**", hit.snippet)
+        click.echo(f"{hit.post.published_at:%Y-%m-%d %H:%M}  {e.risk:<8} {e.category:<16} {hit.post.id}\n"
+                   f"    {hit.post.title}\n    {excerpt}")
+
+
+@main.command()
+@_filter_options
+@click.option("--text", default="", help="Only posts containing these terms.")
+@click.option("--interval", type=click.Choice(["hour", "day", "week", "month"]), default="day")
+@click.option("--by", "group_by", help="Split by category, risk, sentiment, site, district or street.")
+@click.pass_context
+def trend(ctx: click.Context, interval: str, group_by: str | None, **options) -> None:
+    """Posts per day (or hour, week, month), optionally split by a field."""
+    from indexer.store import QueryError, StoreError
+
+    with _open_store(ctx) as st:
+        try:
+            buckets = st.trend(interval=interval, group_by=group_by, **_query_fields(**options))
+        except (QueryError, StoreError) as exc:
+            raise click.ClickException(str(exc)) from None
+    fmt = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "week": "%Y-%m-%d (week)", "month": "%Y-%m"}[interval]
+    for b in buckets:
+        click.echo(f"{b.start.strftime(fmt)}  {b.key + '  ' if b.key else ''}{b.count:>6}")

@@ -133,3 +133,54 @@ class EnrichedPost(Post):
     """A post with its enrichment: the record the store indexes and the alerts read."""
 
     enrichment: Enrichment
+
+
+ALERT_LEVELS = ("blue", "yellow", "orange", "red")  # ordered, following the taxonomy's warning levels
+ALERT_STATUSES = ("new", "acknowledged", "resolved")
+
+
+class AlertEvent(BaseModel):
+    """One step in an alert's history: raised, updated (grew), notified, acknowledged, resolved."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: AwareDatetime
+    action: str = Field(description="raised, updated, notified, acknowledged, resolved or reopened.")
+    by: str = Field("system", description="User name of the monitor, or 'system'.")
+    note: str = ""
+
+
+class Alert(BaseModel):
+    """An early-warning event. The fingerprint names the event, so the same event is one alert, updated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fingerprint: str = Field(min_length=1, max_length=200)
+    rule: str = Field(description="Name of the rule that fired.")
+    rule_type: str = Field(description="post, spike or hot_topic.")
+    level: str
+    status: str = "new"
+    title: str = Field(description="What happened, in one sentence.")
+    category: str | None = None
+    numbers: dict[str, float | int | str] = Field(default_factory=dict, description="The figures that fired it.")
+    post_ids: tuple[str, ...] = Field((), description="Evidence posts.")
+    places: tuple[PlaceMention, ...] = ()
+    office: str = Field("", description="Responsible office, from the taxonomy.")
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    history: tuple[AlertEvent, ...] = ()
+    details: dict = Field(default_factory=dict, description="Rule-specific data (delivery state, series ...).")
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value not in ALERT_LEVELS:
+            raise ValueError(f"unknown alert level {value!r}")
+        return value
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        if value not in ALERT_STATUSES:
+            raise ValueError(f"unknown alert status {value!r}")
+        return value

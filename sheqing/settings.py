@@ -69,6 +69,32 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8808", description="Where the demo forum listens; the demo site files point here."
     )
 
+    store_path: Path | None = Field(
+        None, description="SQLite store file (the embedded default); empty means DATA_DIR/sheqing.sqlite."
+    )
+    es_url: str = Field(
+        "",
+        description=(
+            "Elasticsearch URL(s), comma-separated (https://es1:9200,https://es2:9200). Set it to use "
+            "Elasticsearch instead of the SQLite file."
+        ),
+    )
+    es_api_key: SecretStr | None = Field(None, description="Elasticsearch API key (base64 'id:key' form).")
+    es_username: str = Field("", description="Elasticsearch user, when not using an API key.")
+    es_password: SecretStr | None = Field(None, description="Password of ES_USERNAME.")
+    es_ca_certs: Path | None = Field(None, description="CA certificate file that signed the cluster's TLS certificate.")
+    es_verify_certs: bool = Field(True, description="Verify the cluster's TLS certificate. Leave on.")
+    es_index_prefix: str = Field(
+        "sheqing", pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Prefix of index, alias, template and policy names (sheqing-posts, sheqing-alerts).",
+    )
+    es_retention_days: int = Field(365, ge=1, description="Posts older than this are deleted by the lifecycle policy.")
+    es_rollover_max_age: str = Field("30d", description="Start a new posts index after this age (ILM rollover).")
+    es_rollover_max_size: str = Field(
+        "50gb", description="... or when the primary shards of the current index reach this size."
+    )
+    es_timeout: float = Field(30.0, gt=0, description="Seconds to wait for one Elasticsearch request.")
+
     @field_validator("sites", mode="before")
     @classmethod
     def _split_sites(cls, value: object) -> object:
@@ -88,6 +114,14 @@ class Settings(BaseSettings):
     @property
     def state_path(self) -> Path:
         return self.data_dir / "crawl_state.sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.store_path or self.data_dir / "sheqing.sqlite"
+
+    @property
+    def deadletter_dir(self) -> Path:
+        return self.data_dir / "deadletter"
 
     def author_key(self) -> bytes:
         """The secret for author hashing: the setting, else DATA_DIR/author.key (created once)."""
