@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "cec", "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_posts", "cec", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -114,3 +114,30 @@ def cec_risk(text: str) -> str:
         if not n.isdigit() or int(n) >= 10:
             return "critical"
     return "high"
+
+
+def govmsg_posts(files: tuple[str, ...] = ("votes", "replies"), secret: bytes = b"govmsg-replay",
+                 data_dir: Path | None = None):
+    """The government-board messages as post records (site ``govmsg``), oldest first: for replays and benches.
+
+    The board's user ids become keyed author hashes like any crawled author name; ``crawled_at`` is the
+    publication time, as if each message had been read the moment it appeared.
+    """
+    from sheqing.records import Post, make_author_key, make_post_id
+
+    from .parse_time import parse_message_time
+
+    posts = []
+    for name in files:
+        with open(_need((data_dir or shared_data_dir()) / "govmsg" / GOVMSG_FILES[name]), encoding="utf-8",
+                  newline="") as fh:
+            for row in csv.DictReader(fh):
+                pid, published = row["留言编号"], parse_message_time(row["留言时间"])
+                posts.append(Post(
+                    id=make_post_id("govmsg", pid), site="govmsg", engine="discuz", board=name, thread_id=pid,
+                    post_id=pid, floor=1, url=f"https://govmsg.example.invalid/{pid}", title=row["留言主题"],
+                    text=row["留言详情"].strip() or row["留言主题"],
+                    author_key=make_author_key(secret, "govmsg", row["留言用户"]), published_at=published,
+                    crawled_at=published))
+    posts.sort(key=lambda p: p.published_at)
+    return posts

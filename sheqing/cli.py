@@ -10,6 +10,8 @@
     sheqing search [TEXT] [filters]           search stored posts
     sheqing trend [--interval day] [--by F]   posts per time bucket
     sheqing kibana provision --url URL        import the saved objects into Kibana
+    sheqing alerts run | list | ack | resolve evaluate the alert rules and e-mail; manage alerts
+    sheqing brief [--if-due]                  the daily brief: HTML file and e-mail
     sheqing sites                             list configured sites
     sheqing config                            show every setting, its value and what it does
 """
@@ -24,6 +26,10 @@ import click
 from .settings import Settings
 
 log = logging.getLogger("sheqing")
+
+# local times on the command line: 2024-03-10, 2024-03-10 08:00, 2024-03-10T08:00:00 ...
+DATETIME = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                                   "%Y-%m-%dT%H:%M:%S"])
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -325,8 +331,8 @@ def _filter_options(fn):
         click.option("--sentiment", multiple=True),
         click.option("--site", multiple=True),
         click.option("--place", multiple=True, help="Place name or administrative code (any level)."),
-        click.option("--since", "start", type=click.DateTime(), help="Published at or after (local time)."),
-        click.option("--until", "end", type=click.DateTime(), help="Published before (local time)."),
+        click.option("--since", "start", type=DATETIME, help="Published at or after (local time)."),
+        click.option("--until", "end", type=DATETIME, help="Published before (local time)."),
     ]):
         fn = option(fn)
     return fn
@@ -386,3 +392,119 @@ def trend(ctx: click.Context, interval: str, group_by: str | None, **options) ->
     fmt = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "week": "%Y-%m-%d (week)", "month": "%Y-%m"}[interval]
     for b in buckets:
         click.echo(f"{b.start.strftime(fmt)}  {b.key + '  ' if b.key else ''}{b.count:>6}")
+
+
+def _now(at) -> "datetime":
+    from datetime import datetime
+
+    from indexer.query import LOCAL_TZ
+
+    if at is None:
+        return datetime.now(LOCAL_TZ)
+    return at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ)
+
+
+@main.group()
+def alerts() -> None:
+    """Early warning: evaluate the rules, e-mail what is due, and manage alerts."""
+
+
+@alerts.command("run")
+@click.option("--at", type=DATETIME, help="Evaluate as of this local time (default: now); for replays.")
+@click.pass_context
+def alerts_run(ctx: click.Context, at) -> None:
+    """Evaluate every rule, record new and grown events, send the e-mails that are due."""
+    from alerts.routing import RoutingError
+    from alerts.rules import RuleError
+    from alerts.runner import AlertRunner
+    from indexer.store import StoreError
+
+    settings = _settings(ctx)
+    with _open_store(ctx) as st:
+        try:
+            report = AlertRunner.from_settings(st, settings).run(_now(at))
+        except (RuleError, RoutingError, StoreError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+    if not settings.smtp_host:
+        click.echo(f"e-mails written to {settings.outbox_path}/ (set SHEQING_SMTP_HOST to send them)")
+    if report.failed:
+        sys.exit(1)
+
+
+@alerts.command("list")
+@click.option("--status", multiple=True, type=click.Choice(["new", "acknowledged", "resolved"]))
+@click.option("--level", multiple=True, type=click.Choice(["blue", "yellow", "orange", "red"]))
+@click.option("--limit", default=50, type=int)
+@click.pass_context
+def alerts_list(ctx: click.Context, status, level, limit: int) -> None:
+    """Alerts, most recently updated first."""
+    with _open_store(ctx) as st:
+        found = st.alerts(status=status, level=level, limit=limit)
+    for a in found:
+        click.echo(f"{a.updated_at.astimezone(_now(None).tzinfo):%Y-%m-%d %H:%M}  {a.level:<6} {a.status:<12} "
+                   f"{a.fingerprint}\n    {a.title}")
+    click.echo(f"{len(found)} alerts")
+
+
+def _set_status(ctx: click.Context, fingerprint: str, status: str, by: str, note: str) -> None:
+    with _open_store(ctx) as st:
+        try:
+            alert = st.set_alert_status(fingerprint, status, by=by, note=note)
+        except KeyError as exc:
+            raise click.ClickException(str(exc.args[0])) from None
+    click.echo(f"{alert.fingerprint}: {alert.status}")
+
+
+@alerts.command("ack")
+@click.argument("fingerprint")
+@click.option("--by", required=True, help="Your user name.")
+@click.option("--note", default="")
+@click.pass_context
+def alerts_ack(ctx: click.Context, fingerprint: str, by: str, note: str) -> None:
+    """Acknowledge an alert (someone is on it)."""
+    _set_status(ctx, fingerprint, "acknowledged", by, note)
+
+
+@alerts.command("resolve")
+@click.argument("fingerprint")
+@click.option("--by", required=True, help="Your user name.")
+@click.option("--note", default="")
+@click.pass_context
+def alerts_resolve(ctx: click.Context, fingerprint: str, by: str, note: str) -> None:
+    """Resolve an alert; new posts about the same event later reopen it."""
+    _set_status(ctx, fingerprint, "resolved", by, note)
+
+
+@main.command()
+@click.option("--at", type=DATETIME, help="The brief as of this local time (default: now).")
+@click.option("--send/--no-send", default=True, help="E-mail it (once a day) or only write the HTML file.")
+@click.option("--if-due", is_flag=True, help="Only if SHEQING_BRIEF_TIME has passed and today's was not sent.")
+@click.pass_context
+def brief(ctx: click.Context, at, send: bool, if_due: bool) -> None:
+    """The daily brief: last 24 hours against the day before, hot topics, alerts; HTML file and e-mail."""
+    from alerts.brief import brief_due, publish_brief
+    from alerts.mailer import DeliveryError, mailer_from_settings
+    from alerts.routing import RoutingError, load_routing
+    from indexer.store import StoreError
+
+    settings = _settings(ctx)
+    now = _now(at)
+    briefs_dir = settings.data_dir / "briefs"
+    if if_due and not brief_due(now, settings.brief_time, briefs_dir):
+        click.echo(f"brief not due (due daily at {settings.brief_time}; today's may already be sent)")
+        return
+    try:
+        recipients = load_routing(settings.recipients_file).brief
+        with _open_store(ctx) as st:
+            result, path, sent = publish_brief(
+                st, now, briefs_dir=briefs_dir, mailer=mailer_from_settings(settings), sender=settings.mail_from,
+                recipients=recipients, web_url=settings.web_url, send=send)
+    except (RoutingError, StoreError, DeliveryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{result.subject}: {result.total:,} posts in the last 24 hours (previous day {result.previous_total:,})")
+    click.echo(f"brief written to {path}")
+    if sent:
+        click.echo(f"e-mailed to {', '.join(recipients)}" + ("" if settings.smtp_host else f" (outbox: {settings.outbox_path})"))
+    elif send:
+        click.echo("today's brief was already e-mailed; the file is refreshed")

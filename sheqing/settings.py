@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_SITES_DIR = Path(__file__).resolve().parent.parent / "crawlers" / "sites"
+PACKAGE_ALERTS_DIR = Path(__file__).resolve().parent.parent / "alerts"
 
 
 class Settings(BaseSettings):
@@ -95,6 +96,43 @@ class Settings(BaseSettings):
     )
     es_timeout: float = Field(30.0, gt=0, description="Seconds to wait for one Elasticsearch request.")
 
+    alert_rules_dir: Path = Field(
+        PACKAGE_ALERTS_DIR / "rules", description="Folder of alert rule files (*.yaml)."
+    )
+    recipients_file: Path = Field(
+        PACKAGE_ALERTS_DIR / "recipients.yaml",
+        description="Who receives which alerts: monitors by district or street, and a default list.",
+    )
+    smtp_host: str = Field(
+        "", description="SMTP server for alert e-mails and the daily brief; empty writes .eml files to the outbox."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL, 25 plain).")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls, ssl (implicit TLS) or none (only for a relay on localhost)."
+    )
+    smtp_username: str = Field("", description="SMTP user; empty sends without authentication.")
+    smtp_password: SecretStr | None = Field(None, description="Password of SMTP_USERNAME.")
+    smtp_ca_certs: Path | None = Field(
+        None, description="CA certificate file that signed the SMTP server's certificate (a private CA)."
+    )
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
+    smtp_retries: int = Field(2, ge=0, description="Retries of a failed send within one run before it waits for the next run.")
+    mail_from: str = Field("社情监测 <sheqing@localhost>", description="From address of alert e-mails and briefs.")
+    outbox_dir: Path | None = Field(
+        None, description="Where e-mails are written as .eml files when SMTP_HOST is empty; empty means DATA_DIR/outbox."
+    )
+    quiet_hours: str = Field(
+        "22:00-07:00",
+        description="Local hours (HH:MM-HH:MM) when blue and yellow alerts are held until morning; empty for none.",
+    )
+    mail_rate_per_hour: int = Field(
+        20, ge=1, description="At most this many alert e-mails per recipient per hour; the rest wait for the next run."
+    )
+    web_url: str = Field(
+        "", description="Base URL of the monitors' web page, for links in e-mails; empty links to the forum post."
+    )
+    brief_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$", description="Local time of the daily brief (HH:MM).")
+
     @field_validator("sites", mode="before")
     @classmethod
     def _split_sites(cls, value: object) -> object:
@@ -122,6 +160,10 @@ class Settings(BaseSettings):
     @property
     def deadletter_dir(self) -> Path:
         return self.data_dir / "deadletter"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
 
     def author_key(self) -> bytes:
         """The secret for author hashing: the setting, else DATA_DIR/author.key (created once)."""

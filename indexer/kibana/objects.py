@@ -20,6 +20,10 @@ import json
 import sys
 from pathlib import Path
 
+from sheqing.labels import (  # the taxonomy's Chinese names, shared with the e-mails and the web page
+    ALERT_LEVEL_NAMES, ALERT_STATUS_NAMES, CATEGORY_NAMES, RISK_NAMES, SENTIMENT_NAMES,
+)
+
 from . import lens as L
 
 __all__ = [
@@ -34,18 +38,6 @@ ALERTS_VIEW = "sheqing-alerts"
 DASHBOARD_ID = "sheqing-overview"
 DEFAULT_PREFIX = "sheqing"
 
-# the taxonomy's Chinese names (../shared/spec/taxonomy.md)
-CATEGORY_NAMES = {
-    "public_order": "社会治安", "mass_fraud": "涉众经济风险", "fire_safety": "消防安全",
-    "utilities": "水电气暖与公共设施", "building_safety": "房屋与施工安全", "property_mgmt": "物业与小区管理",
-    "housing_land": "征拆与住房保障", "environment": "环境与噪音扰民", "traffic": "交通出行安全",
-    "food_drug": "食品药品安全", "health": "医疗卫生与疫情", "labor": "劳资纠纷与社保",
-    "neighbor_dispute": "邻里与家庭纠纷", "school_safety": "校园及周边安全", "other": "其他",
-}
-RISK_NAMES = {"none": "无风险", "low": "低（蓝）", "medium": "中（黄）", "high": "高（橙）", "critical": "危急（红）"}
-SENTIMENT_NAMES = {"negative": "负面", "neutral": "中性", "positive": "正面"}
-ALERT_LEVEL_NAMES = {"blue": "蓝色预警", "yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
-ALERT_STATUS_NAMES = {"new": "待处理", "acknowledged": "已确认", "resolved": "已办结"}
 
 _POST_LABELS = {
     "id": "帖子ID", "site": "站点", "board": "版块", "thread_id": "主题ID", "floor": "楼层", "url": "链接",

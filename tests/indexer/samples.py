@@ -43,22 +43,30 @@ ROWS = [
 ]
 
 
+def make_post(n: int, site: str, title: str, text: str, category: str, risk: str, sentiment: str, places,
+              published, *, topic_id: str | None = None, author: int | None = None,
+              dup_group: str | None = None) -> EnrichedPost:
+    """One enriched post with exactly these facts (post id ``1000 + n`` on ``site``)."""
+    post_id = str(1000 + n)
+    scores = {"category": {category: 0.9}, "risk": {risk: 0.8}, "sentiment": {sentiment: 0.7}}
+    enrichment = Enrichment(
+        category=category, risk=risk, sentiment=sentiment, scores=scores,
+        evidence={"category": [title[:2]], "risk": [], "sentiment": []},
+        places=tuple(places), keywords=(title[:2],), simhash=f"{n:016x}",
+        dup_group=dup_group or make_post_id(site, post_id), topic_id=topic_id, model_version="test",
+    )
+    return EnrichedPost(
+        id=make_post_id(site, post_id), site=site, engine="tieba" if site == "tieba_hz" else "discuz",
+        board="2", thread_id=str(100 + n), post_id=post_id, floor=1, url=f"http://forum.test/t/{n}",
+        title=title, text=text, author_key=f"{author if author is not None else n:016x}", published_at=published,
+        crawled_at=published + timedelta(hours=1), thread_reply_count=n, enrichment=enrichment,
+    )
+
+
 def make_posts(rows=ROWS) -> list[EnrichedPost]:
-    posts = []
-    for n, (site, title, text, category, risk, sentiment, places, day, hour) in enumerate(rows, 1):
-        published = T0.replace(hour=hour, minute=n) + timedelta(days=day)
-        post_id = str(1000 + n)
-        scores = {"category": {category: 0.9}, "risk": {risk: 0.8}, "sentiment": {sentiment: 0.7}}
-        enrichment = Enrichment(
-            category=category, risk=risk, sentiment=sentiment, scores=scores,
-            evidence={"category": [title[:2]], "risk": [], "sentiment": []},
-            places=places, keywords=(title[:2],), simhash=f"{n:016x}", dup_group=make_post_id(site, post_id),
-            topic_id="t-gas" if "燃气" in title else None, model_version="test",
-        )
-        posts.append(EnrichedPost(
-            id=make_post_id(site, post_id), site=site, engine="tieba" if site == "tieba_hz" else "discuz",
-            board="2", thread_id=str(100 + n), post_id=post_id, floor=1, url=f"http://forum.test/t/{n}",
-            title=title, text=text, author_key=f"{n:016x}", published_at=published,
-            crawled_at=published + timedelta(hours=1), thread_reply_count=n, enrichment=enrichment,
-        ))
-    return posts
+    return [
+        make_post(n, site, title, text, category, risk, sentiment, places,
+                  T0.replace(hour=hour, minute=n) + timedelta(days=day),
+                  topic_id="t-gas" if "燃气" in title else None)
+        for n, (site, title, text, category, risk, sentiment, places, day, hour) in enumerate(rows, 1)
+    ]
