@@ -4,7 +4,9 @@ A rule file holds a list of rules (or ``{rules: [...]}``). Every rule has a ``na
 and a ``type`` looked up in ``RULE_TYPES``, an explicit mapping:
 
 - ``post``: a single post at or above ``min_risk`` (optionally only some ``categories`` or ``places``),
-  published in the last ``lookback_hours``. Reposts of one post (its near-duplicate group) are one event.
+  published in the last ``lookback_hours``. The urgent posts of one topic are one event (residents posting
+  the same gas leak in several threads and forums); with ``group_by: thread``, or for posts without a
+  topic, the posts of one thread are, and a repost elsewhere (a near-duplicate) joins its original's thread.
   Level: the post's risk (low blue, medium yellow, high orange, critical red), or ``level`` if set.
 - ``spike``: the count of posts per value of ``by`` (a category, a district, or both) in the last
   ``window_hours`` against the same value's previous ``baseline_days`` (``alerts.detectors.spike_test``).
@@ -102,34 +104,46 @@ class PostRule(_Rule):
     categories: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     lookback_hours: float = Field(24, gt=0)
+    group_by: Literal["topic", "thread"] = "topic"
 
     @field_validator("categories")
     @classmethod
     def _categories(cls, value):
         return _known(value, CATEGORIES, "category")
 
+    def _event(self, post: EnrichedPost, root: EnrichedPost) -> str:
+        if self.group_by == "topic" and post.enrichment.topic_id:
+            return post.enrichment.topic_id
+        return f"{root.site}:t{root.thread_id}"
+
     def find(self, store: Store, now: datetime) -> list[Finding]:
         result = store.search(min_risk=self.min_risk, category=self.categories, place=self.places,
                               start=now - timedelta(hours=self.lookback_hours), end=now, sort="risk", size=500)
+        posts_found = [hit.post for hit in result.hits]
+        roots = {p.id: p for p in posts_found}
+        missing = {p.enrichment.dup_group for p in posts_found} - roots.keys()
+        roots.update(store.get_posts(sorted(missing)) if missing else {})
         groups: dict[str, list[EnrichedPost]] = {}
-        for hit in result.hits:
-            groups.setdefault(hit.post.enrichment.dup_group, []).append(hit.post)
+        for post in posts_found:  # one event per topic (or thread); a repost joins its original's thread
+            groups.setdefault(self._event(post, roots.get(post.enrichment.dup_group, post)), []).append(post)
         findings = []
         for group, posts in groups.items():
             posts.sort(key=lambda p: (-RISKS.index(p.enrichment.risk), p.published_at))
             top = posts[0]
             e = top.enrichment
+            # the event's category: what most of its posts say (the model may read one reply differently)
+            category = Counter(p.enrichment.category for p in posts).most_common(1)[0][0] if len(posts) > 2 else e.category
             places = _places_of(posts)
             where = _where(places)
-            title = (f"{where + '：' if where else ''}「{top.title.strip()[:40]}」反映{CATEGORY_NAMES[e.category]}问题，"
-                     f"风险{RISK_NAMES[e.risk]}" + (f"，{len(posts)} 帖（含转帖）" if len(posts) > 1 else ""))
+            title = (f"{where + '：' if where else ''}「{top.title.strip()[:40]}」反映{CATEGORY_NAMES[category]}问题，"
+                     f"风险{RISK_NAMES[e.risk]}" + (f"，{len(posts)} 帖（含回帖、转帖）" if len(posts) > 1 else ""))
             findings.append(Finding(
                 fingerprint=f"{self.name}:{group}", rule=self.name, rule_type="post",
-                level=self.level or _risk_level(e.risk), title=title, category=e.category,
+                level=self.level or _risk_level(e.risk), title=title, category=category,
                 numbers={"posts": len(posts), "risk_level": RISKS.index(e.risk),
                          "risk_score": round(e.scores.get("risk", {}).get(e.risk, 0.0), 3)},
                 post_ids=[p.id for p in posts[:_EVIDENCE]], places=places, size=len(posts),
-                newest=max(p.published_at for p in posts), scope=_scope(e.category, places),
+                newest=max(p.published_at for p in posts), scope=_scope(category, places),
             ))
         return findings
 

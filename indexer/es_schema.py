@@ -2,7 +2,8 @@
 
 Posts live in rolling indices ``{prefix}-posts-000001, -000002 ...`` behind the write alias
 ``{prefix}-posts``; an ILM policy rolls the write index over by age and size and deletes indices older than
-the retention. Alerts are few and updated in place: one index behind the alias ``{prefix}-alerts``.
+the retention. Alerts are few and updated in place: one index behind the alias ``{prefix}-alerts``; monitors' corrections
+likewise behind ``{prefix}-corrections``.
 
 The text is indexed twice without any analysis plugin: ``body`` with the built-in ``cjk_bigram`` filter
 (substring search, the equivalent of SQLite's trigram index) and ``text_seg``, already segmented by the
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Names", "POST_MAPPINGS", "ALERT_MAPPINGS", "ANALYSIS", "posts_template", "alerts_template",
+__all__ = ["Names", "POST_MAPPINGS", "ALERT_MAPPINGS", "CORRECTION_MAPPINGS", "ANALYSIS", "posts_template", "alerts_template",
+           "corrections_template",
            "lifecycle_policy", "mapped_fields"]
 
 ANALYSIS = {
@@ -71,6 +73,15 @@ ALERT_MAPPINGS = {
 }
 
 
+CORRECTION_MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "post_id": _KEYWORD, "field": _KEYWORD, "old": _KEYWORD, "new": _KEYWORD, "by": _KEYWORD,
+        "at": _DATE, "note": {"type": "text", "analyzer": "cjk_bigram"},
+    },
+}
+
+
 @dataclass(frozen=True)
 class Names:
     """Every Elasticsearch name derived from one prefix."""
@@ -96,6 +107,14 @@ class Names:
     @property
     def alerts_index(self) -> str:
         return f"{self.prefix}-alerts-000001"
+
+    @property
+    def corrections_alias(self) -> str:
+        return f"{self.prefix}-corrections"
+
+    @property
+    def corrections_index(self) -> str:
+        return f"{self.prefix}-corrections-000001"
 
     @property
     def posts_template(self) -> str:
@@ -131,6 +150,16 @@ def alerts_template(names: Names, *, replicas: int = 1) -> dict:
         "template": {"settings": {"number_of_shards": 1, "number_of_replicas": replicas, "analysis": ANALYSIS},
                      "mappings": ALERT_MAPPINGS},
         "_meta": {"managed_by": "sheqing", "description": "the alert ledger"},
+    }
+
+
+def corrections_template(names: Names, *, replicas: int = 1) -> dict:
+    return {
+        "index_patterns": [f"{names.prefix}-corrections-*"],
+        "priority": 200,
+        "template": {"settings": {"number_of_shards": 1, "number_of_replicas": replicas, "analysis": ANALYSIS},
+                     "mappings": CORRECTION_MAPPINGS},
+        "_meta": {"managed_by": "sheqing", "description": "monitors' corrections, for retraining"},
     }
 
 

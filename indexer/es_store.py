@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from elasticsearch import ApiError, ConnectionTimeout, TransportError, helpers
 
-from sheqing.records import Alert, EnrichedPost
+from sheqing.records import Alert, Correction, EnrichedPost
 
 from . import es_schema
 from .documents import alert_document, alert_from_document, post_document, post_from_document
@@ -132,8 +132,11 @@ class ElasticsearchStore(Store):
                     n, with_lifecycle=self.lifecycle_managed)))
             self.client.indices.put_index_template(name=n.alerts_template,
                                                    **_template_args(es_schema.alerts_template(n)))
+            self.client.indices.put_index_template(name=n.corrections_alias,
+                                                   **_template_args(es_schema.corrections_template(n)))
         for alias, index, mappings in ((n.posts_alias, n.first_posts_index, es_schema.POST_MAPPINGS),
-                                       (n.alerts_alias, n.alerts_index, es_schema.ALERT_MAPPINGS)):
+                                       (n.alerts_alias, n.alerts_index, es_schema.ALERT_MAPPINGS),
+                                       (n.corrections_alias, n.corrections_index, es_schema.CORRECTION_MAPPINGS)):
             with self._errors(f"creating the index behind {alias}"):
                 if self.client.indices.exists_alias(name=alias):
                     # existing indices keep their mapping: add what this version maps (new fields only)
@@ -307,6 +310,21 @@ class ElasticsearchStore(Store):
             resp = self.client.search(index=self.names.alerts_alias, query={"bool": {"filter": filters}},
                                       sort=[{"updated_at": "desc"}, {"fingerprint": "asc"}], size=q.limit)
         return [alert_from_document(h["_source"]) for h in resp["hits"]["hits"]]
+
+
+    # -- corrections ---------------------------------------------------------------------------
+    def put_correction(self, correction: Correction) -> None:
+        """Index the correction by its key and wait until searches see it."""
+        with self._errors(f"writing the correction of {correction.post_id}"):
+            self.client.index(index=self.names.corrections_alias, id=correction.key,
+                              document=correction.model_dump(mode="json"), refresh="wait_for")
+
+    def corrections(self, since: datetime | None = None) -> list[Correction]:
+        query = {"range": {"at": {"gte": since.isoformat()}}} if since else {"match_all": {}}
+        with self._errors("listing corrections"):
+            resp = self.client.search(index=self.names.corrections_alias, query=query,
+                                      sort=[{"at": "asc"}, {"post_id": "asc"}, {"field": "asc"}], size=MAX_WINDOW)
+        return [Correction.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
 
 
 def post_query(q: PostFilter) -> dict:

@@ -11,7 +11,8 @@ Tables (schema version in ``PRAGMA user_version``, upgraded by ``MIGRATIONS`` wh
   differently);
 - ``posts_chars``: FTS5 with the trigram tokenizer over the normalised text (``body``), for Chinese terms of
   three characters or more: any substring;
-- ``alerts`` and ``alert_values``: the alert ledger.
+- ``alerts`` and ``alert_values``: the alert ledger;
+- ``corrections``: monitors' corrections of category and risk (schema version 2).
 
 The query semantics are those of ``indexer.query`` and match ``ElasticsearchStore``. Times are stored as
 epoch milliseconds; trend buckets are computed in Asia/Shanghai local time (UTC+8, no daylight saving).
@@ -33,7 +34,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sheqing.records import Alert, EnrichedPost
+from sheqing.records import Alert, Correction, EnrichedPost
 
 from .documents import (
     KEYWORD_LIST_FIELDS, alert_document, alert_from_document, grams, post_document, post_from_document,
@@ -78,6 +79,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE alert_values (
         fingerprint TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (value, fingerprint)
     ) WITHOUT ROWID;
+    """,
+    # 2: monitors' corrections of category and risk
+    """
+    CREATE TABLE corrections (
+        key TEXT PRIMARY KEY, post_id TEXT NOT NULL, at_ms INTEGER NOT NULL, doc TEXT NOT NULL
+    );
+    CREATE INDEX corrections_at ON corrections (at_ms);
     """,
 )
 
@@ -385,6 +393,17 @@ class SqliteStore(Store):
             f"SELECT doc FROM alerts WHERE {' AND '.join(conds) or '1'} "
             "ORDER BY updated_ms DESC, fingerprint ASC LIMIT ?", params + [q.limit])
         return [alert_from_document(json.loads(doc)) for (doc,) in rows]
+
+    # -- corrections ---------------------------------------------------------------------------
+    def put_correction(self, correction: Correction) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO corrections (key, post_id, at_ms, doc) VALUES (?,?,?,?)",
+                       (correction.key, correction.post_id, _ms(correction.at), correction.model_dump_json()))
+
+    def corrections(self, since: datetime | None = None) -> list[Correction]:
+        rows = self._read("SELECT doc FROM corrections WHERE at_ms >= ? ORDER BY at_ms, key",
+                          (_ms(since) if since else 0,))
+        return [Correction.model_validate_json(doc) for (doc,) in rows]
 
 
 def _bucket_start(value) -> datetime:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from sheqing.records import Alert, AlertEvent, EnrichedPost
+from sheqing.records import Alert, AlertEvent, Correction, EnrichedPost
 
 from .query import AlertQuery, PostQuery, QueryError, TopQuery, TrendQuery, build, terms
 
@@ -158,6 +158,40 @@ class Store(abc.ABC):
         updated = transition(alert, status, by=by, note=note, at=at)
         self.put_alert(updated)
         return updated
+
+
+    # -- corrections ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def put_correction(self, correction: Correction) -> None:
+        """Record a monitor's correction (idempotent by post, field and time)."""
+
+    @abc.abstractmethod
+    def corrections(self, since: datetime | None = None) -> list[Correction]:
+        """Every correction (made at or after ``since``), oldest first."""
+
+    def correct_post(self, post_id: str, field: str, new: str, *, by: str, note: str = "",
+                     at: datetime | None = None) -> EnrichedPost:
+        """Correct a post's category or risk: the correction is recorded and the stored post changes.
+
+        The changed label's evidence says who corrected it, so a page shows why it differs from the model.
+        """
+        post = self.get_post(post_id)
+        if post is None:
+            raise KeyError(f"no post with id {post_id!r}")
+        if field not in ("category", "risk"):
+            raise ValueError(f"only category or risk can be corrected, not {field!r}")
+        at = at or datetime.now(timezone.utc)
+        correction = Correction(post_id=post_id, field=field, old=getattr(post.enrichment, field), new=new, by=by,
+                                at=at, note=note)
+        self.put_correction(correction)
+        previous = [e for e in post.enrichment.evidence.get(field, []) if not e.startswith("corrected by ")]
+        evidence = {**post.enrichment.evidence, field: [f"corrected by {by}", *previous]}
+        changed = post.model_copy(update={"enrichment": post.enrichment.model_copy(
+            update={field: new, "evidence": evidence})})
+        report = self.upsert_posts([changed])
+        if report.rejected:
+            raise StoreError(f"the store refused the corrected post {post_id}: {report.rejected[0].reason}")
+        return changed
 
 
 _ACTION_BY_STATUS = {"acknowledged": "acknowledged", "resolved": "resolved", "new": "reopened"}

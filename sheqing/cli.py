@@ -1,5 +1,7 @@
 """The ``sheqing`` command line. Each command is a thin call into the packages.
 
+    sheqing run [--site S] [--no-crawl]       one full cycle: crawl, enrich, index, alerts, e-mail, brief
+    sheqing watch --every 15m                 the same on a timer, without Airflow
     sheqing crawl SITE [SITE ...] | --all     crawl forums (each in its own subprocess)
     sheqing demo-forum [--port 8808]          serve the demo forum
     sheqing demo                              demo forum + crawl of every demo site + summary
@@ -14,6 +16,8 @@
     sheqing brief [--if-due]                  the daily brief: HTML file and e-mail
     sheqing sites                             list configured sites
     sheqing config                            show every setting, its value and what it does
+    sheqing serve [--host H] [--port P]       the monitors' web page
+    sheqing users add NAME --area A | list | remove   users of the web page
 """
 
 from __future__ import annotations
@@ -508,3 +512,187 @@ def brief(ctx: click.Context, at, send: bool, if_due: bool) -> None:
         click.echo(f"e-mailed to {', '.join(recipients)}" + ("" if settings.smtp_host else f" (outbox: {settings.outbox_path})"))
     elif send:
         click.echo("today's brief was already e-mailed; the file is refreshed")
+
+
+def _print_cycle(report) -> None:
+    for crawl in report.crawls:
+        click.echo(f"crawl  {crawl.summary()}")
+    if report.enrich is not None:
+        click.echo(f"enrich {report.enrich.posts} posts from {report.enrich.batches} new batches")
+    if report.index is not None:
+        click.echo(f"index  {report.index.summary()}")
+    if report.alerts is not None:
+        click.echo(f"alerts {report.alerts.summary()}")
+    if report.brief:
+        brief, path, sent = report.brief
+        click.echo(f"brief  {path}" + (" (e-mailed)" if sent else ""))
+    for error in report.errors:
+        click.echo(f"problem: {error}", err=True)
+
+
+@main.command()
+@click.option("--site", "sites", multiple=True, help="Only these sites (default: every enabled site).")
+@click.option("--no-crawl", is_flag=True, help="Skip crawling: enrich, index and alert on what is pending.")
+@click.option("--at", type=DATETIME, help="Evaluate alerts as of this local time (default: now).")
+@click.pass_context
+def run(ctx: click.Context, sites: tuple[str, ...], no_crawl: bool, at) -> None:
+    """One full cycle: crawl -> enrich -> index -> alerts -> e-mail (and the brief when due). Resumable."""
+    from .pipeline import CycleBusy, run_cycle
+
+    try:
+        report = run_cycle(_settings(ctx), _now(at) if at else None, sites=list(sites) or None, crawl=not no_crawl,
+                           progress=lambda step: log.info("%s", step))
+    except CycleBusy as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_cycle(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        return float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"{text!r}: use seconds or a number with s, m or h (15m)") from None
+
+
+@main.command()
+@click.option("--every", default="15m", show_default=True, help="Time between the starts of two cycles (15m, 1h).")
+@click.option("--cycles", type=int, default=0, help="Stop after this many cycles (0: run until stopped).")
+@click.pass_context
+def watch(ctx: click.Context, every: str, cycles: int) -> None:
+    """Run a cycle every so often, on a single machine without Airflow (Ctrl-C stops after the cycle)."""
+    import time
+
+    from .pipeline import CycleBusy, run_cycle
+
+    period = _duration(every)
+    done = 0
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                report = run_cycle(_settings(ctx), progress=lambda step: log.info("%s", step))
+                _print_cycle(report)
+            except CycleBusy as exc:
+                click.echo(f"skipped: {exc}", err=True)
+            done += 1
+            if cycles and done >= cycles:
+                return
+            wait = max(0.0, period - (time.monotonic() - started))
+            log.info("next cycle in %.0f s", wait)
+            time.sleep(wait)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+# -- the monitors' web page -----------------------------------------------------------------------
+@main.command()
+@click.option("--host", help="Address to listen on (default: SHEQING_WEB_HOST).")
+@click.option("--port", type=int, help="Port to listen on (default: SHEQING_WEB_PORT).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the monitors' web page (overview, alerts, search, topics, corrections) until interrupted."""
+    import uvicorn
+
+    from indexer.store import StoreError
+    from web import create_app
+    from web.auth import UsersFile, UsersFileError
+
+    settings = _settings(ctx)
+    host, port = host or settings.web_host, port or settings.web_port
+    try:
+        users = UsersFile(settings.web_users_path)
+        if not users.users():
+            click.echo(f"no users yet in {settings.web_users_path}: add one with "
+                       "`sheqing users add NAME --area 西湖区` (or --role admin)", err=True)
+        app = create_app(settings, users=users)
+    except (StoreError, UsersFileError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    shown = f"[{host}]" if ":" in host else host
+    log.info("monitors' web page on http://%s:%d/ (store: %s)", shown, port, app.state.site.store.name)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
+
+
+@main.group()
+def users() -> None:
+    """Users of the web page: monitors see their areas (districts, streets); admins see everything."""
+
+
+def _users_file(ctx: click.Context):
+    from web.auth import UsersFile
+
+    return UsersFile(_settings(ctx).web_users_path)
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--area", "areas", multiple=True, help="District or street the user sees, by name or code (repeatable).")
+@click.option("--role", type=click.Choice(["monitor", "admin"]), default="monitor", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, areas: tuple[str, ...], role: str, password_stdin: bool) -> None:
+    """Add a user, or replace one's password, areas and role."""
+    from web.areas import AreaError, resolve_area
+    from web.auth import MIN_PASSWORD_CHARS, User, UsersFileError, check_name, hash_password
+
+    settings = _settings(ctx)
+    try:
+        check_name(name)
+        resolved = tuple(resolve_area(a, settings.home_area) for a in areas)
+    except (AreaError, UsersFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if role == "admin" and resolved:
+        raise click.UsageError("an admin sees every area; leave out --area")
+    if role == "monitor" and not resolved:
+        raise click.UsageError("a monitor needs at least one --area (district or street)")
+    for area in resolved:
+        if not area.code:
+            click.echo(f"note: {area.name} is not an administrative unit; posts are matched by that name as written",
+                       err=True)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise click.ClickException(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    try:
+        replaced = _users_file(ctx).put(User(name=name, role=role, areas=resolved,
+                                             password_hash=hash_password(password)))
+    except (UsersFileError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    where = "every area" if role == "admin" else ", ".join(a.label() for a in resolved)
+    click.echo(f"{'updated' if replaced else 'added'} {role} {name}: {where}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """The users of the web page, their roles and areas."""
+    from web.auth import UsersFileError
+
+    try:
+        found = _users_file(ctx).users()
+    except UsersFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for user in sorted(found.values(), key=lambda u: u.name):
+        where = "every area" if user.sees_everything else (", ".join(a.label() for a in user.areas) or "(no area)")
+        click.echo(f"{user.name:20} {user.role:8} {where}")
+    click.echo(f"{len(found)} users in {_settings(ctx).web_users_path}")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_context
+def users_remove(ctx: click.Context, name: str) -> None:
+    """Remove a user (their open sessions end at once)."""
+    from web.auth import UsersFileError
+
+    try:
+        removed = _users_file(ctx).remove(name)
+    except UsersFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not removed:
+        raise click.ClickException(f"no user named {name!r}")
+    click.echo(f"removed {name}")

@@ -184,3 +184,31 @@ class Alert(BaseModel):
         if value not in ALERT_STATUSES:
             raise ValueError(f"unknown alert status {value!r}")
         return value
+
+
+class Correction(BaseModel):
+    """A monitor's correction of a post's category or risk: stored, applied, and used by retraining."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    post_id: str
+    field: str = Field(description="category or risk.")
+    old: str
+    new: str
+    by: str = Field(min_length=1, description="User name of the monitor.")
+    at: AwareDatetime
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _known(self) -> "Correction":
+        allowed = {"category": CATEGORIES, "risk": RISKS}.get(self.field)
+        if allowed is None:
+            raise ValueError(f"only category or risk can be corrected, not {self.field!r}")
+        if self.new not in allowed:
+            raise ValueError(f"unknown {self.field} {self.new!r}")
+        return self
+
+    @property
+    def key(self) -> str:
+        """Unique id of the correction: post, field and time."""
+        return f"{self.post_id}|{self.field}|{self.at.isoformat()}"

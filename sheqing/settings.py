@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     )
     es_timeout: float = Field(30.0, gt=0, description="Seconds to wait for one Elasticsearch request.")
 
+    home_area: str = Field(
+        "",
+        pattern=r"^\d{0,12}$",
+        description=(
+            "Administrative code (prefix) of the area you monitor, e.g. 3301 for Hangzhou: settles place names "
+            "that exist in several places (西湖区). Empty: only the posts' own context decides."
+        ),
+    )
     alert_rules_dir: Path = Field(
         PACKAGE_ALERTS_DIR / "rules", description="Folder of alert rule files (*.yaml)."
     )
@@ -133,6 +141,22 @@ class Settings(BaseSettings):
     )
     brief_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$", description="Local time of the daily brief (HH:MM).")
 
+    web_host: str = Field("127.0.0.1", description="Address `sheqing serve` listens on (put a reverse proxy with TLS in front).")
+    web_port: int = Field(8080, ge=1, le=65535, description="Port `sheqing serve` listens on.")
+    web_users_file: Path | None = Field(
+        None, description="Users of the web page (YAML, managed with `sheqing users`); empty means DATA_DIR/users.yaml."
+    )
+    web_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "Key that signs the web page's session cookies. If unset, a random key is created once in "
+            "DATA_DIR/web.key and reused; set it explicitly when several servers share the sessions."
+        ),
+    )
+    web_session_hours: float = Field(
+        12.0, gt=0, le=24 * 31, description="A web page login lasts this many hours, then asks for the password again."
+    )
+
     @field_validator("sites", mode="before")
     @classmethod
     def _split_sites(cls, value: object) -> object:
@@ -165,11 +189,24 @@ class Settings(BaseSettings):
     def outbox_path(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
 
+    @property
+    def web_users_path(self) -> Path:
+        return self.web_users_file or self.data_dir / "users.yaml"
+
     def author_key(self) -> bytes:
         """The secret for author hashing: the setting, else DATA_DIR/author.key (created once)."""
         if self.author_secret is not None:
             return self.author_secret.get_secret_value().encode("utf-8")
-        path = self.data_dir / "author.key"
+        return self._key_file("author.key")
+
+    def web_key(self) -> bytes:
+        """The secret that signs web sessions: the setting, else DATA_DIR/web.key (created once)."""
+        if self.web_secret is not None:
+            return self.web_secret.get_secret_value().encode("utf-8")
+        return self._key_file("web.key")
+
+    def _key_file(self, name: str) -> bytes:
+        path = self.data_dir / name
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             try:  # O_EXCL: if two processes race, the first key wins and both use it

@@ -48,22 +48,37 @@ def test_rule_names_must_be_unique_across_files(tmp_path):
         load_rules(tmp_path / "nowhere")
 
 
-def test_post_rule_finds_urgent_posts_one_event_per_repost_group(store):
+def test_post_rule_finds_urgent_posts_one_event_per_thread_with_its_reposts(store):
     posts = make_posts()
     repost = make_post(40, "tieba_hz", "转：燃气泄漏", "翠苑小区3号楼燃气泄漏，味道很大", "utilities", "critical",
                        "negative", (XIHU,), NOW - timedelta(hours=2), dup_group=posts[0].id)
-    store.upsert_posts([*posts, repost])
-    rule = PostRule(name="urgent", type="post", min_risk="high", lookback_hours=24 * 11)
+    reply = make_post(41, "riverside", "燃气泄漏", "楼下已经拉起警戒线了", "utilities", "high", "negative", (XIHU,),
+                      NOW - timedelta(hours=1)).model_copy(update={"thread_id": posts[0].thread_id, "floor": 2})
+    store.upsert_posts([*posts, repost, reply])
+    rule = PostRule(name="urgent", type="post", min_risk="high", lookback_hours=24 * 11, group_by="thread")
     found = {f.fingerprint: f for f in rule.find(store, NOW)}
-    expected_groups = {p.enrichment.dup_group for p in posts if p.enrichment.risk in ("high", "critical")}
-    assert set(found) == {f"urgent:{g}" for g in expected_groups}
-    gas = found[f"urgent:{posts[0].id}"]
-    assert gas.level == "red" and gas.numbers["posts"] == 2 and set(gas.post_ids) == {posts[0].id, repost.id}
+    urgent = [p for p in posts if p.enrichment.risk in ("high", "critical")]
+    assert set(found) == {f"urgent:{p.site}:t{p.thread_id}" for p in urgent}
+    gas = found[f"urgent:riverside:t{posts[0].thread_id}"]  # the post, its reply and its repost elsewhere
+    assert gas.level == "red" and gas.numbers["posts"] == 3
+    assert set(gas.post_ids) == {posts[0].id, repost.id, reply.id} and gas.post_ids[0] == posts[0].id
     assert "翠苑小区" in gas.title and gas.scope == {"category": "utilities", "place": "西湖区"}
-    labor = found[f"urgent:{posts[6].id}"]
+    labor = found[f"urgent:oldtown:t{posts[6].thread_id}"]
     assert labor.level == "orange" and labor.places[0].text == "A3区"
-    recent = PostRule(name="urgent", type="post", min_risk="high", lookback_hours=24).find(store, NOW)
-    assert [f.fingerprint for f in recent] == [f"urgent:{posts[0].id}"]  # only the repost is within a day
+    recent = PostRule(name="urgent", type="post", min_risk="high", lookback_hours=24, group_by="thread").find(store, NOW)
+    assert [(f.fingerprint, f.numbers["posts"]) for f in recent] == [(gas.fingerprint, 2)]  # repost and reply
+
+
+def test_post_rule_by_topic_joins_one_incident_posted_in_several_threads(store):
+    at = NOW - timedelta(hours=3)
+    posts = [make_post(n, site, title, "溪岸花园7幢燃气泄漏，正在疏散", "utilities", "high", "negative", (XIHU,),
+                       at + timedelta(minutes=n), topic_id="topic:gas" if n < 3 else None)
+             for n, (site, title) in enumerate([("riverside", "燃气泄漏正在疏散"), ("tieba_hz", "是不是燃气泄漏了"),
+                                                ("oldtown", "溪岸花园燃气"), ("oldtown", "另一帖")])]
+    store.upsert_posts(posts)
+    found = {f.fingerprint: f.numbers["posts"] for f in
+             PostRule(name="urgent", type="post", min_risk="high").find(store, NOW)}
+    assert found == {"urgent:topic:gas": 3, "urgent:oldtown:t103": 1}  # the post without a topic: its thread
 
 
 def spike_history(store):

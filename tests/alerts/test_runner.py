@@ -76,10 +76,10 @@ def test_one_email_per_event_across_runs_and_growth_is_an_update(store, smtp_ser
     # two reposts join the event (same near-duplicate group): it doubled, so an update goes out
     store.upsert_posts([gas_leak(n, at=DAY, dup_group="riverside:1001") for n in (2, 3)])
     third = runner(store, smtp_server).run(DAY + timedelta(minutes=30))
-    assert third.updated == ["urgent:riverside:1001"] and third.sent == 1
+    assert third.updated == ["urgent:riverside:t101"] and third.sent == 1
     mails = smtp_server.wait_for(2)
     assert "更新" in mails[1].message["Subject"] and "更新" not in mails[0].message["Subject"]
-    alert = store.get_alert("urgent:riverside:1001")
+    alert = store.get_alert("urgent:riverside:t101")
     assert [e.action for e in alert.history] == ["raised", "notified", "updated", "notified"]
     assert alert.numbers["posts"] == 3
 
@@ -87,13 +87,13 @@ def test_one_email_per_event_across_runs_and_growth_is_an_update(store, smtp_ser
 def test_a_resolved_event_reopens_only_with_newer_posts(store, smtp_server):
     store.upsert_posts([gas_leak(1)])
     runner(store, smtp_server).run(DAY)
-    store.set_alert_status("urgent:riverside:1001", "resolved", by="monitor", note="已关阀", at=DAY + timedelta(minutes=5))
+    store.set_alert_status("urgent:riverside:t101", "resolved", by="monitor", note="已关阀", at=DAY + timedelta(minutes=5))
     again = runner(store, smtp_server).run(DAY + timedelta(minutes=30))
-    assert again.reopened == [] and again.sent == 0 and store.get_alert("urgent:riverside:1001").status == "resolved"
+    assert again.reopened == [] and again.sent == 0 and store.get_alert("urgent:riverside:t101").status == "resolved"
     store.upsert_posts([gas_leak(2, at=DAY + timedelta(minutes=20), dup_group="riverside:1001")])
     later = runner(store, smtp_server).run(DAY + timedelta(minutes=45))
-    assert later.reopened == ["urgent:riverside:1001"] and later.sent == 1
-    assert store.get_alert("urgent:riverside:1001").status == "new"
+    assert later.reopened == ["urgent:riverside:t101"] and later.sent == 1
+    assert store.get_alert("urgent:riverside:t101").status == "new"
 
 
 def test_quiet_hours_hold_blue_and_yellow_until_morning_but_not_orange(store, smtp_server):

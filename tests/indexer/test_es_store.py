@@ -251,8 +251,11 @@ def install_routes(prefix: str) -> dict:
         ("PUT", f"/_ilm/policy/{prefix}-posts-policy"): ACK,
         ("PUT", f"/_index_template/{prefix}-posts"): ACK,
         ("PUT", f"/_index_template/{prefix}-alerts"): ACK,
+        ("PUT", f"/_index_template/{prefix}-corrections"): ACK,
         ("PUT", f"/{prefix}-posts-000001"): (200, {"acknowledged": True, "index": f"{prefix}-posts-000001"}),
         ("PUT", f"/{prefix}-alerts-000001"): (200, {"acknowledged": True, "index": f"{prefix}-alerts-000001"}),
+        ("PUT", f"/{prefix}-corrections-000001"): (200, {"acknowledged": True,
+                                                        "index": f"{prefix}-corrections-000001"}),
     }
 
 
@@ -281,6 +284,8 @@ def test_install_on_a_cluster_with_lifecycle_management_sends_policy_templates_a
     first = cluster.received("PUT", "/ops-posts-000001")["body"]
     assert first["aliases"] == {"ops-posts": {"is_write_index": True}}
     assert cluster.received("PUT", "/ops-alerts-000001")["body"]["aliases"] == {"ops-alerts": {"is_write_index": True}}
+    assert cluster.received("PUT", "/ops-corrections-000001")["body"]["aliases"] == {
+        "ops-corrections": {"is_write_index": True}}
     for request in cluster.requests:  # a real cluster: the client's own media type, and the key every time
         assert request["headers"]["authorization"] == "ApiKey aWQ6a2V5"
         assert request["headers"]["accept"].startswith("application/vnd.elasticsearch+json")
@@ -288,8 +293,9 @@ def test_install_on_a_cluster_with_lifecycle_management_sends_policy_templates_a
 
 def test_install_on_an_installed_cluster_only_adds_mapped_fields():
     routes = {**install_routes("ops"), ("HEAD", "/_alias/ops-posts"): (200, {}),
-              ("HEAD", "/_alias/ops-alerts"): (200, {}),
-              ("PUT", "/ops-posts/_mapping"): ACK, ("PUT", "/ops-alerts/_mapping"): ACK}
+              ("HEAD", "/_alias/ops-alerts"): (200, {}), ("HEAD", "/_alias/ops-corrections"): (200, {}),
+              ("PUT", "/ops-posts/_mapping"): ACK, ("PUT", "/ops-alerts/_mapping"): ACK,
+              ("PUT", "/ops-corrections/_mapping"): ACK}
     settings = Settings(es_url="http://placeholder", es_index_prefix="ops")
     with FakeCluster(routes) as cluster, ElasticsearchStore.from_settings(
             settings.model_copy(update={"es_url": cluster.url})) as store:

@@ -256,3 +256,33 @@ def test_alert_queries(store):
     assert [a.fingerprint for a in store.alerts(limit=1)] == ["c"]
     with pytest.raises(QueryError, match="unknown level 'purple'"):
         store.alerts(level="purple")
+
+
+# -- corrections -------------------------------------------------------------------------------
+def test_a_correction_is_recorded_and_changes_the_stored_post(filled):
+    at = T0 + timedelta(days=11)
+    post = filled.correct_post("oldtown:1008", "category", "environment", by="monitor1", note="装修噪音", at=at)
+    assert post.enrichment.category == "environment"
+    assert post.enrichment.evidence["category"][0] == "corrected by monitor1"
+    assert filled.get_post("oldtown:1008").enrichment.category == "environment"
+    assert "oldtown:1008" in found(filled, category="environment")
+    filled.correct_post("oldtown:1008", "risk", "medium", by="monitor2", at=at + timedelta(minutes=1))
+    again = filled.correct_post("oldtown:1008", "category", "neighbor_dispute", by="monitor2", at=at + timedelta(minutes=2))
+    assert again.enrichment.evidence["category"].count("corrected by monitor2") == 1
+    assert not any(e == "corrected by monitor1" for e in again.enrichment.evidence["category"])
+    corrections = filled.corrections()
+    assert [(c.field, c.old, c.new, c.by) for c in corrections] == [
+        ("category", "neighbor_dispute", "environment", "monitor1"), ("risk", "low", "medium", "monitor2"),
+        ("category", "environment", "neighbor_dispute", "monitor2")]
+    assert [c.new for c in filled.corrections(since=at + timedelta(minutes=1))] == ["medium", "neighbor_dispute"]
+    assert filled.count() == len(POSTS)
+
+
+def test_corrections_are_validated(filled):
+    with pytest.raises(KeyError, match="no post"):
+        filled.correct_post("nowhere:1", "risk", "high", by="m")
+    with pytest.raises(ValueError, match="only category or risk"):
+        filled.correct_post("oldtown:1008", "sentiment", "positive", by="m")
+    with pytest.raises(ValueError, match="unknown risk 'severe'"):
+        filled.correct_post("oldtown:1008", "risk", "severe", by="m")
+    assert filled.corrections() == []

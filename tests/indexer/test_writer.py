@@ -88,3 +88,18 @@ def test_a_newer_schema_is_refused(tmp_path):
     db.close()
     with pytest.raises(Exception, match="schema version 99, newer than this sheqing"):
         SqliteStore(path)
+
+
+def test_an_older_schema_is_migrated_on_open_and_keeps_its_posts(tmp_path):
+    from indexer.sqlite_store import MIGRATIONS
+
+    path = tmp_path / "store.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    db.close()
+    with SqliteStore(path) as store:  # version 1 -> current
+        assert store.schema_version == len(MIGRATIONS) == 2
+        store.upsert_posts(POSTS[:3])
+        assert store.corrections() == []
+    with SqliteStore(path) as store:
+        assert store.count() == 3
