@@ -35,7 +35,8 @@ from .records import EnrichedPost, Post
 from .settings import Settings
 
 __all__ = ["Ledger", "CycleReport", "crawl_sites", "enrich_pending", "index_pending", "run_alerts",
-           "brief_if_due", "run_cycle", "cycle_lock", "CycleBusy", "export_corrections"]
+           "brief_if_due", "run_cycle", "cycle_lock", "CycleBusy", "export_corrections", "active_model_path",
+           "make_enricher"]
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,21 @@ class EnrichReport:
     posts: int = 0
 
 
+def active_model_path(settings: Settings) -> Path:
+    """The model enrichment uses: one promoted by retraining (``DATA_DIR/models/active.skops``), else the
+    model shipped with the project."""
+    from nlp.classify import DEFAULT_MODEL_PATH
+
+    promoted = settings.data_dir / "models" / "active.skops"
+    return promoted if promoted.exists() else DEFAULT_MODEL_PATH
+
+
 def make_enricher(settings: Settings):
+    from nlp.classify import PostClassifier
     from nlp.enrich import Enricher
 
-    return Enricher(state_dir=settings.data_dir / "nlp", home=settings.home_area or None)
+    return Enricher(PostClassifier.load(active_model_path(settings)), state_dir=settings.data_dir / "nlp",
+                    home=settings.home_area or None)
 
 
 def enrich_pending(settings: Settings, ledger: Ledger, enricher=None, progress=None) -> EnrichReport:

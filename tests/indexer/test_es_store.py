@@ -14,9 +14,8 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import certifi
 import pytest
@@ -28,6 +27,7 @@ from indexer.es_store import ElasticsearchStore, post_query
 from indexer.query import PostQuery
 from indexer.store import Rejected, StoreError, StoreUnavailable
 from sheqing.settings import Settings
+from tests.local_http import LocalServer
 
 from .es_support import CompatibleHttpNode, compatible_client, plain_media_type
 from .samples import make_posts
@@ -181,7 +181,7 @@ def test_a_cluster_that_is_down_raises_store_unavailable_quickly(closed_port):
 
 
 # -- a cluster with lifecycle management, played by a local endpoint ---------------------------
-class FakeCluster:
+class FakeCluster(LocalServer):
     """An HTTP endpoint on 127.0.0.1 that answers like Elasticsearch and records every request.
 
     ``routes`` maps (method, path) to (status, body); anything else is a 404 like Elasticsearch's.
@@ -214,17 +214,7 @@ class FakeCluster:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def received(self, method: str, path: str) -> dict:
         matches = [r for r in self.requests if r["method"] == method and r["path"] == path]

@@ -15,8 +15,7 @@ import email.policy
 import json
 import re
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -27,6 +26,7 @@ from indexer.kibana import objects as saved
 from indexer.kibana import validate
 from sheqing.cli import main
 from sheqing.records import ALERT_LEVELS, ALERT_STATUSES, CATEGORIES, RISKS, SENTIMENTS
+from tests.local_http import LocalServer
 
 MAPPINGS = {"sheqing-posts": POST_MAPPINGS, "sheqing-alerts": ALERT_MAPPINGS}
 RECORDS = "___records___"
@@ -247,7 +247,7 @@ def test_every_reference_resolves_inside_the_import():
 
 # --- a local Kibana ------------------------------------------------------------------------------------------
 
-class FakeKibana:
+class FakeKibana(LocalServer):
     """An HTTP server that answers like Kibana's status, spaces and saved-objects import APIs.
 
     It records every request and every rule a request broke (``violations``); tests assert there were none.
@@ -261,17 +261,7 @@ class FakeKibana:
         self.requests: list[tuple[str, str]] = []
         self.imports: list[dict] = []
         self.violations: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def _handler(self):
         kibana = self
