@@ -6,9 +6,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test bench clean system-deps
 
-# System packages: a CJK font for the Chinese labels of charts (e-mails, daily brief). Installed with
+# System packages: a CJK font for the Chinese labels of charts (e-mails, daily brief, web page), and Chromium
+# with its driver for the web page's browser tests. Installed with
 # apt-get only when missing (CI machines start without them; you need root or sudo the first time).
-SYSTEM_PACKAGES := fonts-noto-cjk
+SYSTEM_PACKAGES := fonts-noto-cjk chromium chromium-driver
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -22,7 +23,7 @@ $(BIN)/python:
 
 # Re-install whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,transformers]'
+	$(BIN)/python -m pip install -q -e '.[test,transformers,airflow]'
 	touch $@
 
 demo: $(VENV)/.installed system-deps

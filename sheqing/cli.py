@@ -231,12 +231,21 @@ def config(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--port", default=0, type=int, help="Demo forum port (0 = any free port).")
+@click.option("--serve/--no-serve", default=True, help="Start the web page afterwards (until Ctrl-C).")
 @click.pass_context
-def demo(ctx: click.Context, port: int) -> None:
-    """Start the demo forum, crawl every demo site, and show what was collected."""
-    from .demo import run_demo
+def demo(ctx: click.Context, port: int, serve: bool) -> None:
+    """The main job on the demo forum: one full cycle, a summary, then the monitors' web page."""
+    from .demo import demo_user, run_demo
 
-    run_demo(_settings(ctx), port=port)
+    settings = _settings(ctx)
+    run_demo(settings, port=port)
+    name, password = demo_user(settings)
+    url = f"http://{settings.web_host}:{settings.web_port}/"
+    if not serve:
+        click.echo(f"  web page: .venv/bin/sheqing serve, then {url} (user {name}, password {password})")
+        return
+    click.echo(f"\nmonitors' web page: {url}  (user {name}, password {password}; Ctrl-C to stop)")
+    _serve(settings, settings.web_host, settings.web_port)
 
 
 @main.group()
@@ -268,9 +277,6 @@ def kibana_provision(ctx: click.Context, url: str, space: str | None, api_key: s
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
 
-
-if __name__ == "__main__":
-    main()
 
 
 def _open_store(ctx: click.Context):
@@ -594,14 +600,17 @@ def watch(ctx: click.Context, every: str, cycles: int) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the monitors' web page (overview, alerts, search, topics, corrections) until interrupted."""
+    settings = _settings(ctx)
+    _serve(settings, host or settings.web_host, port or settings.web_port)
+
+
+def _serve(settings, host: str, port: int) -> None:
     import uvicorn
 
     from indexer.store import StoreError
     from web import create_app
     from web.auth import UsersFile, UsersFileError
 
-    settings = _settings(ctx)
-    host, port = host or settings.web_host, port or settings.web_port
     try:
         users = UsersFile(settings.web_users_path)
         if not users.users():
@@ -696,3 +705,7 @@ def users_remove(ctx: click.Context, name: str) -> None:
     if not removed:
         raise click.ClickException(f"no user named {name!r}")
     click.echo(f"removed {name}")
+
+
+if __name__ == "__main__":
+    main()

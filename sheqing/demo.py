@@ -94,3 +94,21 @@ def _pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (Chinese characters take two)."""
     used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     return text + " " * max(0, width - used)
+
+
+def demo_user(settings: Settings) -> tuple[str, str]:
+    """The demo's web user ``demo`` (an admin: sees every area), with a password made once and kept in
+    ``DATA_DIR/demo-password.txt`` so that every ``make demo`` shows the same one. Only for the demo."""
+    import secrets
+
+    from web.auth import User, UsersFile, hash_password
+
+    users = UsersFile(settings.web_users_path)
+    path = settings.data_dir / "demo-password.txt"
+    if path.exists() and users.get("demo") is not None:
+        return "demo", path.read_text(encoding="utf-8").strip()
+    password = secrets.token_urlsafe(9)
+    users.put(User(name="demo", role="admin", password_hash=hash_password(password)))
+    path.write_text(password + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return "demo", password

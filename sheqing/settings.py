@@ -141,7 +141,9 @@ class Settings(BaseSettings):
     )
     brief_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$", description="Local time of the daily brief (HH:MM).")
 
-    web_host: str = Field("127.0.0.1", description="Address `sheqing serve` listens on (put a reverse proxy with TLS in front).")
+    web_host: str = Field(
+        "127.0.0.1", description="Address `sheqing serve` listens on (put a reverse proxy with TLS in front)."
+    )
     web_port: int = Field(8080, ge=1, le=65535, description="Port `sheqing serve` listens on.")
     web_users_file: Path | None = Field(
         None, description="Users of the web page (YAML, managed with `sheqing users`); empty means DATA_DIR/users.yaml."
@@ -156,6 +158,11 @@ class Settings(BaseSettings):
     web_session_hours: float = Field(
         12.0, gt=0, le=24 * 31, description="A web page login lasts this many hours, then asks for the password again."
     )
+
+    @field_validator("web_users_file", mode="before")
+    @classmethod
+    def _empty_path_is_default(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("sites", mode="before")
     @classmethod
