@@ -35,7 +35,7 @@ from .records import EnrichedPost, Post
 from .settings import Settings
 
 __all__ = ["Ledger", "CycleReport", "crawl_sites", "enrich_pending", "index_pending", "run_alerts",
-           "brief_if_due", "run_cycle", "cycle_lock", "CycleBusy", "export_corrections", "active_model_path",
+           "brief_if_due", "run_cycle", "cycle_lock", "CycleBusy", "export_corrections", "current_model_path",
            "make_enricher"]
 
 log = logging.getLogger(__name__)
@@ -150,9 +150,9 @@ class EnrichReport:
     posts: int = 0
 
 
-def active_model_path(settings: Settings) -> Path:
-    """The model enrichment uses: one promoted by retraining (``DATA_DIR/models/active.skops``), else the
-    model shipped with the project."""
+def current_model_path(settings: Settings) -> Path:
+    """The model enrichment uses: one promoted by retraining (``DATA_DIR/models/active.skops``, see the
+    retraining DAG), else the model shipped with the project."""
     from nlp.classify import DEFAULT_MODEL_PATH
 
     promoted = settings.data_dir / "models" / "active.skops"
@@ -163,7 +163,7 @@ def make_enricher(settings: Settings):
     from nlp.classify import PostClassifier
     from nlp.enrich import Enricher
 
-    return Enricher(PostClassifier.load(active_model_path(settings)), state_dir=settings.data_dir / "nlp",
+    return Enricher(PostClassifier.load(current_model_path(settings)), state_dir=settings.data_dir / "nlp",
                     home=settings.home_area or None)
 
 

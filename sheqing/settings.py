@@ -164,6 +164,13 @@ class Settings(BaseSettings):
     def _empty_path_is_default(cls, value: object) -> object:
         return None if value == "" else value
 
+    monitor_schedule: str = Field(
+        "*/15 * * * *", description="Airflow: when the monitor DAG runs (cron, Asia/Shanghai time)."
+    )
+    retrain_schedule: str = Field(
+        "0 3 * * 1", description="Airflow: when the retraining DAG runs (cron, Asia/Shanghai time; Monday 03:00)."
+    )
+
     @field_validator("sites", mode="before")
     @classmethod
     def _split_sites(cls, value: object) -> object:

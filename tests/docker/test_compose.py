@@ -46,7 +46,7 @@ SHEQING_IMAGE_SERVICES = AIRFLOW_COMPONENTS | {"sheqing-web", "sheqing-setup"}
 # entrypoint run them (api-server replaced Airflow 2's webserver; dag-processor is its own component).
 AIRFLOW_3_COMMANDS = {
     ("api-server",), ("scheduler",), ("dag-processor",), ("triggerer",), ("celery", "worker"),
-    ("celery", "flower"), ("db", "migrate"), ("db", "check"), ("users", "create"), ("jobs", "check"),
+    ("celery", "flower"), ("db", "migrate"), ("db", "check"), ("users", "create"), ("jobs", "check"), ("pools", "set"),
     ("version",), ("config", "list"), ("config", "get-value"),
 }
 AIRFLOW_JOB_TYPES = {"SchedulerJob", "TriggererJob", "DagProcessorJob"}
