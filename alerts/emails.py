@@ -22,37 +22,18 @@ from email.utils import format_datetime, parseaddr
 from urllib.parse import quote, urlsplit
 
 from indexer.query import LOCAL_TZ
-from sheqing.labels import ALERT_LEVEL_NAMES, ALERT_STATUS_NAMES, CATEGORY_NAMES, LEVEL_COLOURS, OFFICES, RISK_NAMES
-from sheqing.records import RISKS, Alert, EnrichedPost, PlaceMention
+from sheqing.labels import (
+    ALERT_LEVEL_NAMES, ALERT_STATUS_NAMES, CATEGORY_NAMES, LEVEL_COLOURS, OFFICES, RISK_NAMES, alert_numbers,
+)
+from sheqing.records import Alert, EnrichedPost, PlaceMention
 
 from .charts import trend_png
 
 __all__ = [
-    "alert_email", "alert_subject", "NUMBER_LABELS", "esc", "safe_href", "post_href", "excerpt", "local_time",
+    "alert_email", "alert_subject", "esc", "safe_href", "post_href", "excerpt", "local_time",
     "header_text", "message_id", "place_text", "clean", "page", "FONT_STACK",
 ]
 
-# readable names of the figures rules put in ``Alert.numbers``; other keys are shown as they are
-NUMBER_LABELS = {
-    "count": "窗口内帖子数",
-    "posts": "相关帖子数",
-    "authors": "涉及发帖人数（去重）",
-    "expected": "预期帖子数",
-    "baseline_mean": "基线均值",
-    "baseline_sd": "基线标准差",
-    "baseline_days": "基线天数",
-    "ratio": "相对基线倍数",
-    "z_score": "Z 分数",
-    "p_value": "显著性 p 值",
-    "threshold": "阈值",
-    "window_hours": "统计窗口（小时）",
-    "risk_level": "风险等级",
-    "risk": "风险等级",
-    "topic_size": "话题帖子数",
-    "growth": "新增帖子数",
-    "sites": "涉及论坛数",
-    "replies": "回复数",
-}
 FONT_STACK = ("-apple-system,'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC',"
               "'WenQuanYi Micro Hei',Arial,sans-serif")
 EXCERPT_CHARS = 200
@@ -129,27 +110,8 @@ def message_id(sender: str, *parts: object) -> str:
     return f"<sheqing.{digest}@{domain}>"
 
 
-def _number(key: str, value: float | str) -> str:
-    if key in ("risk_level", "risk"):
-        if isinstance(value, str):
-            return RISK_NAMES.get(value, value)
-        if isinstance(value, int) and 0 <= value < len(RISKS):
-            return RISK_NAMES[RISKS[value]]
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        if key == "p_value" or abs(value) < 0.01:
-            return f"{value:.2g}"
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
 def _numbers(alert: Alert) -> list[tuple[str, str]]:
-    return [(NUMBER_LABELS.get(k, k), _number(k, v)) for k, v in alert.numbers.items()]
+    return alert_numbers(alert.numbers)
 
 
 # -- the e-mail -----------------------------------------------------------------------------------

@@ -404,7 +404,7 @@ def trend(ctx: click.Context, interval: str, group_by: str | None, **options) ->
         click.echo(f"{b.start.strftime(fmt)}  {b.key + '  ' if b.key else ''}{b.count:>6}")
 
 
-def _now(at) -> "datetime":
+def _now(at):
     from datetime import datetime
 
     from indexer.query import LOCAL_TZ

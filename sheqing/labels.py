@@ -10,7 +10,7 @@ from .records import ALERT_LEVELS, CATEGORIES, RISKS
 
 __all__ = [
     "CATEGORY_NAMES", "RISK_NAMES", "SENTIMENT_NAMES", "ALERT_LEVEL_NAMES", "ALERT_STATUS_NAMES", "OFFICES",
-    "LEVEL_BY_RISK", "LEVEL_COLOURS", "level_at_least",
+    "LEVEL_BY_RISK", "LEVEL_COLOURS", "level_at_least", "NUMBER_LABELS", "alert_numbers",
 ]
 
 CATEGORY_NAMES = {
@@ -42,6 +42,39 @@ LEVEL_COLOURS = {"blue": "#1f6fd1", "yellow": "#e0a800", "orange": "#e8590c", "r
 def level_at_least(level: str, minimum: str) -> bool:
     """Whether warning ``level`` is at or above ``minimum`` (blue < yellow < orange < red)."""
     return ALERT_LEVELS.index(level) >= ALERT_LEVELS.index(minimum)
+
+
+# readable names of the figures rules put in ``Alert.numbers``; other keys are shown as they are
+NUMBER_LABELS = {
+    "count": "窗口内帖子数", "posts": "相关帖子数", "authors": "涉及发帖人数（去重）", "expected": "平常帖子数（基线均值）",
+    "spread": "基线波动（标准差）", "z": "偏离程度（标准差倍数）", "p_value": "显著性 p 值",
+    "baseline_days": "基线天数", "window_hours": "统计窗口（小时）", "risk_level": "风险等级", "risk": "风险等级",
+    "risk_score": "风险概率", "keywords": "关键词", "baseline_mean": "基线均值", "baseline_sd": "基线标准差",
+    "ratio": "相对基线倍数", "z_score": "Z 分数", "threshold": "阈值", "topic_size": "话题帖子数", "growth": "新增帖子数",
+    "sites": "涉及论坛数", "replies": "回复数",
+}
+
+
+def alert_numbers(numbers: dict) -> list[tuple[str, str]]:
+    """An alert's figures as (Chinese label, text) pairs, in the order the rule gave them."""
+    return [(NUMBER_LABELS.get(key, key), _number_text(key, value)) for key, value in numbers.items()]
+
+
+def _number_text(key: str, value) -> str:
+    if key in ("risk_level", "risk"):
+        if isinstance(value, str):
+            return RISK_NAMES.get(value, value)
+        if isinstance(value, int) and 0 <= value < len(RISKS):
+            return RISK_NAMES[RISKS[value]]
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        if key == "p_value" or abs(value) < 0.01:
+            return f"{value:.2g}"
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
 
 
 assert set(CATEGORY_NAMES) == set(CATEGORIES) == set(OFFICES) and set(RISK_NAMES) == set(RISKS)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from alerts.emails import NUMBER_LABELS
 from indexer.query import QueryError
-from sheqing.labels import ALERT_STATUS_NAMES, OFFICES, RISK_NAMES
-from sheqing.records import ALERT_LEVELS, RISKS
+from sheqing.labels import ALERT_STATUS_NAMES, OFFICES, alert_numbers
+from sheqing.records import ALERT_LEVELS
 
 from .charts import columns, sparkline
 from .overview import OPEN, day_starts
@@ -64,17 +63,6 @@ def _per_day(page: Page, alert, days) -> list[int]:
     return [per_day.get(d, 0) for d in days]
 
 
-def _number(key: str, value) -> str:
-    if key in ("risk", "risk_level"):
-        if isinstance(value, str):
-            return RISK_NAMES.get(value, value)
-        if isinstance(value, int) and 0 <= value < len(RISKS):
-            return RISK_NAMES[RISKS[value]]
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 0.01 else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
 def _visible_alert(page: Page, fingerprint: str):
     alert = page.store.get_alert(fingerprint)
     if alert is None or not page.scope.allows(alert.places):
@@ -90,7 +78,7 @@ def alert_page(page: Page):
     chart = None
     if alert.details.get("scope"):
         chart = columns(days, [("帖子", "#1f6fd1", _per_day(page, alert, days))], label="相关帖子每日数量（近14天）")
-    numbers = [(NUMBER_LABELS.get(k, k), _number(k, v)) for k, v in alert.numbers.items()]
+    numbers = alert_numbers(alert.numbers)
     office = alert.office or OFFICES.get(alert.category or "", "") or "未指定"
     done = page.arg("done")
     return page.render("alert.html", alert=alert, evidence=evidence, hidden=len(alert.post_ids) - len(evidence),

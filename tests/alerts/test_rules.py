@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from alerts.rules import HotTopicRule, PostRule, RuleError, SpikeRule, load_rule_file, load_rules
 from sheqing.settings import Settings
-from tests.indexer.samples import BEISHAN, CST, GONGSHU, T0, XIHU, make_post, make_posts
+from tests.indexer.samples import BEISHAN, GONGSHU, T0, XIHU, make_post, make_posts
 
 NOW = T0 + timedelta(days=9, hours=23)  # 2024-03-10 23:30 local
 

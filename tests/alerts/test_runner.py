@@ -19,7 +19,6 @@ from sheqing.settings import Settings
 from tests.html_audit import Audit
 from tests.indexer.samples import BEISHAN, CST, GONGSHU, XIHU, make_post
 
-from .smtp_support import free_port
 
 DAY = datetime(2024, 3, 10, 12, 0, tzinfo=CST)
 NIGHT = DAY.replace(hour=23, minute=30)
