@@ -19,13 +19,14 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
-from .features import make_vectorizer
+from .features import BulkCounter, make_vectorizer
 
 __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 HEADS = ("category", "risk", "sentiment")
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
+_CACHES = ("_feature_names", "_counter")  # derived from the fitted attributes: dropped on fit, never saved
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class PostClassifier(BaseEstimator):
 
     def fit(self, texts: list[str], labels: dict[str, list[str | None]], sample_weight=None):
         """Fit the shared vectorizer on all texts, then each head on the texts that have its label."""
+        for cache in _CACHES:
+            self.__dict__.pop(cache, None)
         self.vectorizer_ = make_vectorizer(self.min_df, self.max_features)
         X = self.vectorizer_.fit_transform(texts)
         self.terms_ = {}
@@ -70,7 +73,11 @@ class PostClassifier(BaseEstimator):
         return self
 
     def transform(self, texts: list[str]):
-        return self.vectorizer_.transform(texts)
+        """The vectorizer's ``transform``, counted in bulk (``BulkCounter``: the same matrix, faster)."""
+        counter = self.__dict__.get("_counter")
+        if counter is None:
+            counter = self.__dict__["_counter"] = BulkCounter(self.vectorizer_)
+        return counter.transform(texts)
 
     @property
     def feature_names(self) -> np.ndarray:
@@ -89,27 +96,35 @@ class PostClassifier(BaseEstimator):
         classes = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1)
         X = X.tocsr()
+        contrib = self._contributions(model, X, best)
         out = []
-        for i, k in enumerate(best):
-            out.append(Prediction(classes[k], round(float(proba[i, k]), 4),
-                                  {c: round(float(p), 4) for c, p in zip(classes, proba[i])},
-                                  self._evidence(model, X, i, k)))
+        for i, (k, row) in enumerate(zip(best, proba.tolist())):
+            out.append(Prediction(classes[k], round(row[k], 4), {c: round(p, 4) for c, p in zip(classes, row)},
+                                  self._evidence(X, contrib, i)))
         return out
 
     def predict(self, texts: list[str]) -> dict[str, list[Prediction]]:
         X = self.transform(texts)
         return {head: self.predict_head(head, X) for head in self.heads_}
 
-    def _evidence(self, model, X, row: int, k: int) -> list[str]:
+    @staticmethod
+    def _contributions(model, X, best) -> np.ndarray:
+        """Per stored entry of ``X``: tfidf value x coefficient of its row's predicted class (all rows at once)."""
+        k = np.repeat(best, np.diff(X.indptr))
+        if model.coef_.shape[0] > 1:
+            coef = model.coef_[k, X.indices]
+        else:  # binary: one coefficient row, for class 1 and against class 0
+            coef = model.coef_[0, X.indices] * np.where(k == 1, 1, -1).astype(model.coef_.dtype)
+        return X.data * coef
+
+    def _evidence(self, X, contrib, row: int) -> list[str]:
         start, end = X.indptr[row], X.indptr[row + 1]
-        cols, vals = X.indices[start:end], X.data[start:end]
-        coef = model.coef_[k] if model.coef_.shape[0] > 1 else model.coef_[0] * (1 if k == 1 else -1)
-        contrib = vals * coef[cols]
+        mine = contrib[start:end]
+        top = np.argsort(-mine)[: self.evidence_terms * 4]
         terms: list[str] = []
-        for j in np.argsort(-contrib)[: self.evidence_terms * 4]:
-            if contrib[j] <= 0:
+        for term, value in zip(self.feature_names[X.indices[start:end][top]], mine[top].tolist()):
+            if value <= 0:
                 break
-            term = self.feature_names[cols[j]]
             if len(term) < 2:  # single characters (被, 的, 了) explain nothing to a reader
                 continue
             if any(term in t or t in term for t in terms):  # keep 燃气泄漏, drop its pieces 燃气 / 泄漏
@@ -131,7 +146,7 @@ class PostClassifier(BaseEstimator):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         vocabularies = [v.vocabulary_ for _, v in self.vectorizer_.transformer_list]
-        cache = self.__dict__.pop("_feature_names", None)
+        caches = {name: self.__dict__.pop(name) for name in _CACHES if name in self.__dict__}
         try:
             for _, vectorizer in self.vectorizer_.transformer_list:
                 vectorizer.vocabulary_ = None
@@ -141,8 +156,7 @@ class PostClassifier(BaseEstimator):
         finally:
             for (_, vectorizer), vocabulary in zip(self.vectorizer_.transformer_list, vocabularies):
                 vectorizer.vocabulary_ = vocabulary
-            if cache is not None:
-                self.__dict__["_feature_names"] = cache
+            self.__dict__.update(caches)
         if meta is not None:
             path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -45,7 +45,7 @@ from nlp.segment import tokenize
 
 __all__ = [
     "simhash", "hex16", "content_of", "content_words", "strip_markers", "general_idf", "is_short", "DuplicateIndex", "MIN_CHARS",
-    "DEFAULT_THRESHOLD",
+    "DEFAULT_THRESHOLD", "simhashes",
 ]
 
 MIN_CHARS = 15
@@ -76,13 +76,12 @@ def strip_markers(text: str) -> str:
 @lru_cache(maxsize=4096)
 def content_of(text: str) -> str:
     """The text a fingerprint is taken of: normalised, lower case, without repost markers and fillers.
-    Cached, like ``content_words``, so the topic tracker reading the same post pays for neither again."""
+    Cached: is_short and, for a reply, the topic tracker read the same text again."""
     return strip_markers(normalize_text(text).lower())
 
 
-@lru_cache(maxsize=4096)
 def content_words(content: str) -> tuple[str, ...]:
-    """The words of a ``content_of`` text (``tokenize``)."""
+    """The words of a ``content_of`` text (``tokenize``, which remembers the lines it has cut)."""
     return tuple(tokenize(content))
 
 
@@ -109,47 +108,90 @@ def general_idf() -> tuple[dict[str, float], float]:
 
 
 @lru_cache(maxsize=1 << 18)
-def _word_feature(word: str) -> tuple[int, float]:
-    """Hash and weight of a word feature: IDF squared over the median, so names and rare terms count most."""
+def _word_feature(word: str) -> bytes:
+    """Hash and weight (in 1/64ths) of a word feature, as two little-endian 64-bit integers (bytes join and
+    convert to arrays far faster than Python ints): BLAKE2b, and IDF squared over the median IDF, so names
+    and rare terms count most (about 5-15 for content words, under 1 for particles)."""
     table, median = general_idf()
-    weight = table.get(word, median) ** 2 / median
-    return int.from_bytes(hashlib.blake2b(b"w:" + word.encode("utf-8"), digest_size=8).digest(), "little"), weight
+    weight = round(table.get(word, median) ** 2 / median * 64)
+    return hashlib.blake2b(b"w:" + word.encode("utf-8"), digest_size=8).digest() + weight.to_bytes(8, "little")
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser on an array of uint64: a fixed, well-spread 64-bit hash."""
+    """splitmix64's finaliser on an array of uint64: a fixed, well-spread 64-bit hash (and a bijection)."""
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
 
 
-def weighted_features(content: str) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes and weights of the distinct features of ``content``: character 3-grams of the text
-    without punctuation (three code points packed into 63 bits, then mixed; weight 1) and its words
-    (BLAKE2b; weight IDF^2 / median IDF, about 5-15 for content words, under 1 for particles)."""
-    compact = _compact(content)
-    points = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    if len(points) >= SHINGLE:
-        grams = _mix((points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:])
-    else:
-        grams = _mix(points[:1] + np.uint64(1 << 63)) if len(points) else points
-    grams = np.unique(grams)
-    words = [_word_feature(word) for word in dict.fromkeys(content_words(content))]
-    hashes = np.concatenate((grams, np.fromiter((h for h, _ in words), dtype=np.uint64, count=len(words))))
-    weights = np.concatenate((np.ones(len(grams)), np.fromiter((w for _, w in words), dtype=np.float64,
-                                                              count=len(words))))
-    return hashes, weights
+# For each value of an octet of a hash, the vote (+1 or -1) it gives each of its 8 bits.
+_OCTET_SIGNS = 2 * np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little") - 1.0
+
+
+def simhashes(texts: list[str]) -> list[int]:
+    """64-bit SimHash of each text (see the module docstring for the features); 0 for an empty text.
+
+    Computed for a batch at once: per text, the fixed cost of a dozen small numpy operations outweighed the
+    work. Votes are integers (weights in 1/64ths) and their sums exact, so a text gets the same bits on
+    every machine and in any batch.
+    """
+    rows, hashes, weights = _weighted_features([content_of(text) for text in texts])
+    octets = hashes.view(np.uint8).reshape(-1, 8)  # octet j holds bits 8j .. 8j + 7
+    votes = np.empty((len(texts), 64))
+    for j in range(8):  # the weight behind each value of octet j in each text, times the votes of that value
+        weight_by_value = np.bincount(rows * 256 + octets[:, j], weights=weights, minlength=len(texts) * 256)
+        votes[:, 8 * j:8 * j + 8] = weight_by_value.reshape(-1, 256) @ _OCTET_SIGNS
+    return [int(value) for value in np.packbits(votes > 0, axis=1, bitorder="little").view("<u8")[:, 0]]
 
 
 def simhash(text: str) -> int:
-    """64-bit SimHash of a post's text (see the module docstring for the features). 0 for an empty text."""
-    hashes, weights = weighted_features(content_of(text))
-    if not len(hashes):
-        return 0
-    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")  # (n, 64)
-    # Integer votes (weights in 1/64ths): exact, so the same text gives the same bits on every machine.
-    votes = np.rint(weights * 64).astype(np.int64) @ (2 * bits.astype(np.int64) - 1)
-    return int(np.packbits(votes > 0, bitorder="little").view("<u8")[0])
+    """64-bit SimHash of a post's text (``simhashes`` of one text)."""
+    return simhashes([text])[0]
+
+
+def _weighted_features(contents: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, 64-bit hash and weight (in 1/64ths) of the distinct features of each ``content``: its character
+    3-grams without punctuation (three code points packed into 63 bits, then mixed; weight 1, that is 64)
+    and its words (``_word_feature``). A text of one or two characters has one character feature instead."""
+    compact = [_compact(content) for content in contents]
+    lengths = np.fromiter(map(len, compact), dtype=np.int64, count=len(compact))
+    points = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    row_of = np.repeat(np.arange(len(compact), dtype=np.uint64), lengths)
+    firsts = np.cumsum(lengths) - lengths
+    starts = np.flatnonzero(np.arange(len(points)) + SHINGLE <= (firsts + lengths)[row_of])
+    gram_rows, packed = _distinct_grams(row_of[starts], *(points[starts + i] for i in range(SHINGLE)))
+    few = np.flatnonzero((lengths > 0) & (lengths < SHINGLE))  # fewer characters than one 3-gram
+    words = [b"".join(map(_word_feature, dict.fromkeys(content_words(content)))) for content in contents]
+    word_rows = np.repeat(np.arange(len(contents)), [len(features) // 16 for features in words])
+    word_features = np.frombuffer(b"".join(words), dtype="<u8").reshape(-1, 2)
+    return (np.concatenate((gram_rows, few, word_rows)).astype(np.int64),
+            np.concatenate((_mix(packed), _mix(points[firsts[few]] + np.uint64(1 << 63)), word_features[:, 0])),
+            np.concatenate((np.full(len(packed) + len(few), 64.0), word_features[:, 1].astype(np.float64))))
+
+
+def _distinct_grams(rows, first, second, third) -> tuple[np.ndarray, np.ndarray]:
+    """Row and packed 3-gram (21 bits a code point) of each distinct 3-gram of each row, given the rows in
+    order. With code points below 2^16 (hanzi are) and fewer than 2^16 rows, row and 3-gram fit one 64-bit
+    key, and one sort of those keys is three times faster than the sort by two keys that others take."""
+    sixteen = np.uint64(16)
+    if len(rows) and rows[-1] >> sixteen == 0 and not ((first | second | third) >> sixteen).any():
+        keys = np.sort((((rows << sixteen | first) << sixteen | second) << sixteen) | third)
+        keys = keys[_new(keys)]
+        low = np.uint64(0xFFFF)
+        rows, first, second = keys >> np.uint64(48), keys >> np.uint64(32) & low, keys >> sixteen & low
+        return rows, (first << np.uint64(42)) | (second << np.uint64(21)) | (keys & low)
+    packed = (first << np.uint64(42)) | (second << np.uint64(21)) | third
+    order = np.lexsort((packed, rows))
+    rows, packed = rows[order], packed[order]
+    distinct = _new(packed) | _new(rows)
+    return rows[distinct], packed[distinct]
+
+
+def _new(values: np.ndarray) -> np.ndarray:
+    """Mask of the entries of a sorted array that differ from the entry before."""
+    new = np.ones(len(values), dtype=bool)
+    new[1:] = values[1:] != values[:-1]
+    return new
 
 
 def hex16(fingerprint: int) -> str:
@@ -232,8 +274,13 @@ class DuplicateIndex:
 
     def add_text(self, post_id: str, text: str) -> tuple[str, str]:
         """Fingerprint ``text`` and index it: (16-hex fingerprint, group id). Short texts stay alone."""
-        fingerprint = simhash(text)
-        return hex16(fingerprint), self.add(post_id, fingerprint, short=is_short(text))
+        return self.add_texts([(post_id, text)])[0]
+
+    def add_texts(self, posts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """``add_text`` for (post id, text) pairs in order, fingerprinted together (``simhashes``)."""
+        prints = simhashes([text for _, text in posts])
+        return [(hex16(fingerprint), self.add(post_id, fingerprint, short=is_short(text)))
+                for (post_id, text), fingerprint in zip(posts, prints)]
 
     def group_of(self, post_id: str) -> str | None:
         row = self._row.get(post_id)

@@ -3,7 +3,7 @@
 ``Enricher.classify(records)`` is the stateless part (the ``sheqing classify`` contract); ``Enricher.enrich``
 adds the stateful parts, near-duplicate groups and topics, whose state lives in ``state_dir`` (plain JSON)
 so that tomorrow's repost joins today's original and a topic grows across runs. Work is done in batches:
-the vectorizer and the three heads run once per batch.
+the vectorizer, the three heads and the SimHash fingerprints run once per batch.
 
 Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
 evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic.
@@ -40,9 +40,22 @@ class Enricher:
         self._dups = None
         self._topics = None
 
+    def warm_up(self) -> None:
+        """Load now what enrichment otherwise loads during its first batch (the model's look-up tables, the
+        place table, the segmenter, jieba's IDF table for near-duplicates and topics: about a second), so
+        that a service, or a benchmark, runs at full speed from its first post."""
+        from .dedup import general_idf
+
+        self.classify([{"id": "warm-up", "title": "预热", "text": "预热一下模型和地名表"}])
+        general_idf()
+
     # -- stateless: labels, probabilities, evidence, places --------------------------------------
     def classify(self, records: list[dict]) -> list[dict]:
         """Records with ``id``, ``title``, ``text`` -> the ``sheqing classify`` output records."""
+        return [{**r, "places": [p.model_dump(mode="json") for p in r["places"]]} for r in self._analyse(records)]
+
+    def _analyse(self, records: list[dict]) -> list[dict]:
+        """The ``classify`` records, with places as ``PlaceMention`` objects (what an enrichment holds)."""
         from .places import extract_places
 
         texts = [post_text(r.get("title") or "", r.get("text") or "") for r in records]
@@ -61,7 +74,7 @@ class Enricher:
                 "category": heads["category"][i].label,
                 "risk": level,
                 "sentiment": heads["sentiment"][i].label,
-                "places": [p.model_dump(mode="json") for p in extract_places(text, home=self.home)],
+                "places": extract_places(text, home=self.home),
                 "scores": {head: heads[head][i].scores for head in heads},
                 "evidence": evidence,
                 "keywords": self._keywords(X, i),
@@ -70,14 +83,12 @@ class Enricher:
         return out
 
     def _keywords(self, X, row: int) -> list[str]:
-        X = X.tocsr()
         start, end = X.indptr[row], X.indptr[row + 1]
         cols, vals = X.indices[start:end], X.data[start:end]
         keep = self._word_feature[cols]
         cols, vals = cols[keep], vals[keep]
-        names = self.model.feature_names
-        ranked = [names[c] for c in cols[np.argsort(-vals)] if len(names[c]) >= 2]
-        return ranked[: self.n_keywords]
+        ranked = self.model.feature_names[cols[np.argsort(-vals)]].tolist()
+        return [term for term in ranked if len(term) >= 2][: self.n_keywords]
 
     # -- stateful: near-duplicates and topics ----------------------------------------------------
     def enrich(self, posts: Iterable[Post], batch_size: int = 512) -> Iterator[EnrichedPost]:
@@ -92,12 +103,12 @@ class Enricher:
 
     def _enrich_batch(self, posts: list[Post]) -> Iterator[EnrichedPost]:
         dups, topics = self._state()
-        results = self.classify([{"id": p.id, "title": p.title, "text": p.text} for p in posts])
-        for post, r in zip(posts, results):
-            # a reply ("顶", "同问") is judged by its own words, not by the thread title it shares
-            opening = post.floor in (None, 1) and post.reply_to is None
-            fingerprint, group = dups.add_text(post.id, r["text"] if opening else post.text)
-            place_names = [p["text"] for p in r["places"]]
+        results = self._analyse([{"id": p.id, "title": p.title, "text": p.text} for p in posts])
+        # a reply ("顶", "同问") is judged by its own words, not by the thread title it shares
+        duplicates = dups.add_texts([(p.id, r["text"] if p.floor in (None, 1) and p.reply_to is None else p.text)
+                                     for p, r in zip(posts, results)])
+        for post, r, (fingerprint, group) in zip(posts, results, duplicates):
+            place_names = [p.text for p in r["places"]]
             topic_id = topics.add(post.id, post.text, post.published_at, place_names, r["category"],
                                   title=post.title)
             enrichment = Enrichment(

@@ -88,8 +88,9 @@ class PlaceIndex:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "PlaceIndex":
-        """The index of a compiled table (the default one when ``path`` is None), loaded once per path."""
-        return _load(str(Path(path or DEFAULT_TABLE).resolve()))
+        """The index of a compiled table (the default one when ``path`` is None), loaded once per path.
+        (``DEFAULT_TABLE`` is already resolved: looking it up again for every post cost as much as the search.)"""
+        return _load(str(Path(path).resolve() if path else DEFAULT_TABLE))
 
     @classmethod
     def from_rows(cls, rows) -> "PlaceIndex":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 __all__ = ["tokenize", "reference_tokenize", "domain_words", "add_words"]
@@ -54,11 +55,44 @@ def add_words(words) -> None:
     """Teach the segmenters extra words (for example estate names found in the data)."""
     for word in words:
         _fast().add_word(word, 1500, None)
+    _LINES.clear()
 
 
 def tokenize(text: str) -> list[str]:
-    """Words of ``text`` (already normalised), without punctuation or whitespace."""
-    return [w for w in _fast().cut(text, True) if _KEEP.search(w)]
+    """Words of ``text`` (already normalised), without punctuation or whitespace.
+
+    jieba cuts only runs of hanzi, letters, digits and ``+#&._%-``, so a line break always ends a word and
+    the words of a text are those of its lines, one after another. Lines are cut once and remembered: the
+    title and body that the near-duplicate index and the topic tracker both read are cut only once.
+    """
+    return list(chain.from_iterable(map(_LINES.words, text.split("\n"))))
+
+
+class _LineWords:
+    """The words of recently cut lines, forgotten all at once when their total length reaches a bound."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._chars = 0
+
+    def words(self, line: str) -> tuple[str, ...]:
+        words = self._words.get(line)
+        if words is None:
+            if self._chars + len(line) > self.max_chars:
+                self.clear()
+            # isalnum() settles almost every word without the regular expression (and implies a match)
+            words = tuple([w for w in _fast().cut(line, True) if w.isalnum() or _KEEP.search(w)])
+            self._words[line] = words
+            self._chars += len(line)
+        return words
+
+    def clear(self) -> None:
+        self._words.clear()
+        self._chars = 0
+
+
+_LINES = _LineWords(max_chars=1_000_000)  # a few batches of posts; some tens of megabytes at most
 
 
 def reference_tokenize(text: str) -> list[str]:

@@ -35,14 +35,13 @@ run continues yesterday's topics exactly as one long run would; reports never ch
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import os
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from pathlib import Path
 
 from sheqing.files import write_json_atomic
@@ -66,13 +65,16 @@ def post_terms(title: str, text: str, title_weight: int = 2) -> dict[str, float]
     """Word vector of a post: sublinear counts (1 + ln tf) of its content words, title words counted
     ``title_weight`` times. Words of three or more hanzi also lend half a count to each of their character
     pairs, so that 燃气味 and 燃气泄漏 meet on 燃气."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}
+    get = counts.get
     for words, weight in ((_words(title), title_weight), (_words(text), 1)):
+        lent = weight * SUBWORD_WEIGHT
         for word in words:
-            counts[word] += weight
+            counts[word] = get(word, 0) + weight
             if len(word) > 2 and _HANZI.fullmatch(word):
                 for i in range(len(word) - 1):
-                    counts[word[i:i + 2]] += weight * SUBWORD_WEIGHT
+                    pair = word[i:i + 2]
+                    counts[pair] = get(pair, 0) + lent
     return {word: 1.0 + math.log(count) if count >= 1 else count for word, count in counts.items()}
 
 
@@ -80,6 +82,15 @@ def _words(text: str) -> list[str]:
     if not text:
         return []
     return [w for w in content_words(content_of(text)) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS]
+
+
+def _largest(n: int, items) -> list[tuple]:
+    """The ``n`` (key, value) pairs of largest value, largest first; ties by key, larger first."""
+    return sorted(items, key=_VALUE_THEN_KEY, reverse=True)[:n]
+
+
+_VALUE_THEN_KEY = itemgetter(1, 0)
+_NOWHERE: dict = {}  # the postings of a word no open topic has (never written to)
 
 
 def _epoch(moment: datetime) -> float:
@@ -172,8 +183,15 @@ class TopicTracker:
             value = self._idf[word] = self._idf_value(word)
         return value
 
-    def _norm(self, vector: dict[str, float]) -> float:
-        return math.sqrt(sum((value * self.idf(word)) ** 2 for word, value in vector.items()))
+    def _idfs(self, words) -> dict[str, float]:
+        """``idf`` of each word, one after another (values held for the generation are read directly)."""
+        held, idf = self._idf, self.idf
+        return {word: held.get(word) or idf(word) for word in words}
+
+    def _norm(self, vector: dict[str, float], idf: dict[str, float] | None = None) -> float:
+        """Length of ``vector`` weighted by IDF (``idf``: this generation's value of each word, if known)."""
+        idf = idf or self._idfs(vector)
+        return math.sqrt(sum((value * idf[word]) ** 2 for word, value in vector.items()))
 
     # -- adding posts ----------------------------------------------------------------------------
     def add(self, post_id: str, text: str, published_at: datetime, places=(), category: str | None = None,
@@ -189,20 +207,21 @@ class TopicTracker:
         vector = terms if terms is not None else post_terms(title, text)
         places = list(dict.fromkeys(p["text"] if isinstance(p, dict) else str(p) for p in places or ()))
         if places and self.place_word_weight != 1:  # where is the places' business; words say what
-            vector = {w: v * self.place_word_weight if any(w in place for place in places) else v
-                      for w, v in vector.items()}
+            inside = {place[i:j] for place in places for j in range(len(place) + 1) for i in range(j + 1)}
+            vector = {w: v * self.place_word_weight if w in inside else v for w, v in vector.items()}
         if moment > self.clock:
             self.clock, self.offset = moment, published_at.utcoffset().total_seconds()
             if moment >= self._next_sweep:  # at most once a day of data time
                 self._sweep()
                 self._next_sweep = moment + 86400.0
         self.docs += 1
+        df, seen = self.df, self.df.get
         for word in vector:
-            self.df[word] = self.df.get(word, 0) + 1
+            df[word] = seen(word, 0) + 1
         generation = self._idf_generation
-        idf = {word: self.idf(word) for word in vector}
+        idf = self._idfs(vector)
         if self._idf_generation != generation:  # renewed halfway: take every value from the new generation
-            idf = {word: self.idf(word) for word in vector}
+            idf = self._idfs(vector)
         topic = self._best(vector, idf, moment, places, category)
         if topic is None:
             topic = self._topics[f"topic:{post_id}"] = _State(id=f"topic:{post_id}")
@@ -213,22 +232,23 @@ class TopicTracker:
         if not vector:
             return None
         weights = {word: value * idf[word] for word, value in vector.items()}
+        ranked = _largest(self.doc_terms, weights.items())
         if len(weights) > self.doc_terms:  # the tail of a long post hardly moves a cosine
-            weights = dict(heapq.nlargest(self.doc_terms, weights.items(), key=lambda item: (item[1], item[0])))
+            weights = dict(ranked)
         norm = math.sqrt(sum(w * w for w in weights.values()))
         scaled = {word: w * idf[word] for word, w in weights.items()}  # dot = sum(scaled * topic vector)
         partial: dict[str, float] = {}  # the most telling words' share of the cosine picks the candidates
         budget = self.scan
-        for word in heapq.nlargest(self.probe, weights, key=lambda word: (weights[word], word)):
-            postings = self._postings.get(word, {})
+        for word, _ in ranked[:self.probe]:
+            postings = self._postings.get(word, _NOWHERE)
             if len(postings) > budget:  # a word shared by that many topics tells little: skip it
                 continue
             budget, weight, get = budget - len(postings), scaled[word], partial.get
             for topic_id, topic in postings.items():
                 partial[topic_id] = get(topic_id, 0.0) + weight * topic.vector[word] / topic.norm
         best, best_score = None, self.threshold
-        joinable = [topic_id for topic_id in partial if self._joinable(self._topics[topic_id], moment)]
-        for topic_id in heapq.nlargest(self.candidates, joinable, key=lambda topic_id: (partial[topic_id], topic_id)):
+        joinable = [item for item in partial.items() if self._joinable(self._topics[item[0]], moment)]
+        for topic_id, _ in _largest(self.candidates, joinable):
             topic = self._topics[topic_id]
             other = topic.vector
             if len(other) < len(scaled):
@@ -258,15 +278,23 @@ class TopicTracker:
         topic.ids.append(post_id)
         topic.times.append(moment)
         topic.first, topic.last = min(topic.first, moment), max(topic.last, moment)
-        incremental = topic.generation == self._idf_generation
-        for word, value in vector.items():
-            before = topic.vector.get(word)
-            if before is None:
-                self._postings.setdefault(word, {})[topic.id] = topic
-                before = 0.0
-            topic.vector[word] = before + value
-            if incremental:
-                topic.square += ((before + value) ** 2 - before ** 2) * idf[word] ** 2
+        postings, new = self._postings, not topic.vector
+        if new:  # a new topic (most posts open one): every word is new to it, its length is computed below
+            topic.vector = {word: 0.0 + value for word, value in vector.items()}
+            for word in vector:
+                postings.setdefault(word, {})[topic.id] = topic
+        else:
+            incremental = topic.generation == self._idf_generation
+            sums, square = topic.vector, topic.square
+            for word, value in vector.items():
+                before = sums.get(word)
+                if before is None:
+                    postings.setdefault(word, {})[topic.id] = topic
+                    before = 0.0
+                sums[word] = before + value
+                if incremental:
+                    square += ((before + value) ** 2 - before ** 2) * idf[word] ** 2
+            topic.square = square
         if len(topic.vector) > 2 * self.max_terms:
             self._prune(topic)
         for place in places:
@@ -277,24 +305,26 @@ class TopicTracker:
         if label and (label in topic.titles or len(topic.titles) < 50):
             topic.titles[label] = topic.titles.get(label, 0) + 1
         if topic.generation != self._idf_generation:  # new topic, pruned, or the IDF moved on: recompute
-            topic.square, topic.generation = self._norm(topic.vector) ** 2, self._idf_generation
+            known = idf if new else None  # a new topic's words are this post's
+            topic.square, topic.generation = self._norm(topic.vector, known) ** 2, self._idf_generation
         topic.norm = math.sqrt(max(topic.square, 0.0))
         self._post_topic[post_id] = topic.id
 
     def _prune(self, topic: _State) -> None:
-        keep = dict(heapq.nlargest(self.max_terms, topic.vector.items(), key=lambda item: (item[1], item[0])))
+        keep = dict(_largest(self.max_terms, topic.vector.items()))
         for word in [word for word in topic.vector if word not in keep]:
-            self._postings.get(word, {}).pop(topic.id, None)
+            self._postings.get(word, _NOWHERE).pop(topic.id, None)
         topic.vector = {word: value for word, value in topic.vector.items() if word in keep}
         topic.generation = -1
 
     def _sweep(self) -> None:
         """Take closed topics out of the word index (they are never joined again) and forget expired ones."""
         closed, expired = self.clock - self.window.total_seconds(), self.clock - self.keep.total_seconds()
+        postings = self._postings
         for topic in list(self._topics.values()):
             if topic.last < closed and topic.indexed:
                 for word in topic.vector:
-                    self._postings.get(word, {}).pop(topic.id, None)
+                    postings.get(word, _NOWHERE).pop(topic.id, None)
                 topic.indexed = False
             if topic.last < expired:
                 del self._topics[topic.id]
@@ -317,7 +347,7 @@ class TopicTracker:
         heat = sum(2.0 ** (-(at - t) / half) for t in topic.times if 0 <= at - t <= HEAT_HORIZON)
         idf = lambda word: self._idf.get(word) or self._idf_value(word)  # noqa: E731 - peek, never cache
         weights = {word: value * idf(word) for word, value in topic.vector.items()}
-        keywords = _distinct(heapq.nlargest(24, weights, key=lambda word: (weights[word], word)))[:8]
+        keywords = _distinct([word for word, _ in _largest(24, weights.items())])[:8]
         label, label_key = "", None  # the title nearest the centroid (cosine), ties by count
         for title, count in topic.titles.items():
             vector = {word: value * idf(word) for word, value in post_terms(title, "").items()}

@@ -99,3 +99,12 @@ def test_classify_command_line_contract(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sheqing.cli", "classify", str(bad), "-o", str(out)],
                           capture_output=True, text=True, cwd=root, timeout=300)
     assert done.returncode != 0 and "line 1" in done.stderr or "line 2" in done.stderr
+
+
+def test_bulk_counting_gives_the_vectorizers_own_matrix(toy_model):
+    texts = [t for t, *_ in TOY] + ["", " ", "燃", "燃气\n泄漏 了", "ABC abc 12.5% A3区", "𠮷野家的燃气味，燃气味"]
+    for model in (toy_model, PostClassifier.load()):
+        expected, got = model.vectorizer_.transform(texts), model.transform(texts)
+        assert got.shape == expected.shape and got.has_sorted_indices
+        assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+        assert (got.data == expected.data).all()

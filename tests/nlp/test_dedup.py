@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 
 from crawlers.demo_forum.corpus import build_corpus
-from nlp.dedup import DEFAULT_THRESHOLD, DuplicateIndex, content_of, hex16, is_short, simhash
+from nlp.dedup import DEFAULT_THRESHOLD, DuplicateIndex, content_of, hex16, is_short, simhash, simhashes
 from nlp.segment import tokenize
 
 START = datetime.fromisoformat("2024-03-01T12:00:00+08:00")
@@ -180,3 +180,30 @@ def test_demo_reposts_and_near_duplicates_join_their_originals():
     for threads in members.values():
         roots = {key[id(t.copy_of or t)] for t in threads}
         assert len(roots) == 1, [t.title for t in threads]
+
+
+# Fingerprints are stored (dedup.json, each post's enrichment), so they must never change: these are the
+# values of the first implementation, one text at a time.
+PINNED = {
+    "我们是滨江区澜庭小区3幢的业主，小区地下车库的消防通道被电动车和杂物堵了快两个月了。ABC物业不管。": "c00cff8763ee9b27",
+    "𠮷野家的饭𠮷野家的饭很好吃，楼下𠮷野家门口天天排队": "7aaa198d7cfbfa5d",  # a code point beyond 2^16
+    "同问+1": "62c058b7b8384a5d",
+    "顶a": "03b36ff1542ddf30",  # fewer characters than one 3-gram
+    "": "0000000000000000",
+}
+
+
+def test_fingerprints_are_the_same_alone_and_in_any_batch():
+    texts = list(PINNED)
+    assert [hex16(simhash(text)) for text in texts] == list(PINNED.values())
+    assert [hex16(value) for value in simhashes(texts)] == list(PINNED.values())
+    hanzi_only = [text for text in texts if "𠮷" not in text]  # the faster distinct-3-gram path
+    assert [hex16(value) for value in simhashes(hanzi_only)] == [PINNED[text] for text in hanzi_only]
+    assert simhashes([]) == []
+
+
+def test_add_texts_is_add_text_in_order():
+    one, batch = DuplicateIndex(), DuplicateIndex()
+    posts = [("a:1", ORIGINAL), ("a:2", UNRELATED), ("a:3", REPOST), ("a:4", "顶"), ("a:1", UNRELATED)]
+    assert batch.add_texts(posts) == [one.add_text(post_id, text) for post_id, text in posts]
+    assert batch.to_dict() == one.to_dict()

@@ -22,6 +22,13 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("没有人受伤", "none"),
     ("我家蜜蜂大量死亡", "none"),
     ("噪音吵得头都要炸了", "none"),
+    ("天然气泄露，整栋楼都闻得到", "high"),
+    ("煤气爆炸，窗户都震碎了", "high"),
+    ("信息爆炸的时代，谣言也多", "none"),
+    ("物业把堵死消防通道的车都贴了条", "medium"),
+    ("楼下一直有液化气味", "medium"),
+    ("事故造成三人死亡", "critical"),
+    ("十多人中毒住院", "critical"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)

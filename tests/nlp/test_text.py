@@ -1,5 +1,7 @@
 """Normalisation and segmentation."""
 
+import unicodedata
+
 from nlp.normalize import normalize_text
 from nlp.segment import domain_words, reference_tokenize, tokenize
 
@@ -24,3 +26,16 @@ def test_fast_segmenter_agrees_with_pure_python_jieba_on_domain_terms():
         assert tokenize(sentence) == reference_tokenize(sentence), sentence
     for word, _ in domain_words():
         assert word in tokenize(f"小区里{word}的问题已经反映很多次了"), word
+
+
+def test_width_and_compatibility_folding_is_unicode_nfkc():
+    # folded character by character, then checked: combining marks, jamo and ligatures take the slow path
+    for raw in ["ＡＢＣ１２３，。！", "①②③ ㈱ ㎏", "e\u0301cole", "\u1100\u1161\u11a8", "ﬁ\u0301", "Å", "ｶﾞ"]:
+        assert normalize_text(raw) == unicodedata.normalize("NFKC", raw), raw
+
+
+def test_words_of_a_text_are_those_of_its_lines():
+    """Lines are cut one by one (and remembered): the same words as cutting the whole text."""
+    text = "楼道里有燃气味，消防通道被电动车堵死了。\n\n还有人飞线充电\r\nA3区物业：不管！"
+    assert tokenize(text) == reference_tokenize(text)
+    assert tokenize(text) == reference_tokenize(text)  # again, from the remembered lines
