@@ -26,11 +26,29 @@ from .risk_rules import apply_floor, risk_floor
 __all__ = ["Enricher"]
 
 
+def _transformer_predictions(clf, texts: list[str]) -> list:
+    """A transformer head's predictions in the scikit-learn heads' shape: label, probabilities, and the words
+    whose removal most weakens the prediction as evidence (occlusion, ``TransformerTextClassifier.explain``)."""
+    from .classify import Prediction
+
+    proba = clf.predict_proba(texts)
+    classes = [str(c) for c in clf.classes_]
+    out = []
+    for text, row in zip(texts, proba):
+        best = int(row.argmax())
+        out.append(Prediction(label=classes[best], score=float(row[best]),
+                              scores={c: float(p) for c, p in zip(classes, row)}, evidence=clf.explain(text)))
+    return out
+
+
 class Enricher:
     def __init__(self, model: PostClassifier | None = None, state_dir: Path | None = None,
-                 home: str | None = None, keywords: int = 5):
+                 home: str | None = None, keywords: int = 5, transformer_heads: dict | None = None):
         self.model = model or PostClassifier.load(DEFAULT_MODEL_PATH)
         self.model_version = getattr(self.model, "version_", None) or PostClassifier.meta().get("version", "")
+        self.transformer_heads = dict(transformer_heads or {})  # head -> TransformerTextClassifier
+        if self.transformer_heads:
+            self.model_version += "+transformers:" + ",".join(sorted(self.transformer_heads))
         self.state_dir = Path(state_dir) if state_dir else None
         self.home = home
         self.n_keywords = keywords
@@ -61,6 +79,8 @@ class Enricher:
         texts = [post_text(r.get("title") or "", r.get("text") or "") for r in records]
         X = self.model.transform(texts)
         heads = {head: self.model.predict_head(head, X) for head in ("category", "risk", "sentiment")}
+        for head, clf in self.transformer_heads.items():  # fine-tuned transformers replace those heads
+            heads[head] = _transformer_predictions(clf, texts)
         out = []
         for i, (record, text) in enumerate(zip(records, texts)):
             risk = heads["risk"][i]

@@ -287,3 +287,20 @@ class TransformerTextClassifier(ClassifierMixin, BaseEstimator):
 
 def _no_decay(name: str) -> bool:
     return name.endswith(".bias") or "LayerNorm" in name or "layer_norm" in name
+
+
+HEADS = ("category", "risk", "sentiment")
+
+
+def load_heads(directory, device: str | None = None) -> dict[str, TransformerTextClassifier]:
+    """The fine-tuned classifiers saved under ``directory/category``, ``/risk``, ``/sentiment`` (those present).
+
+    The enricher uses them in place of the scikit-learn heads of the same names (``SHEQING_TRANSFORMER_DIR``).
+    """
+    directory = Path(directory)
+    heads = {head: TransformerTextClassifier.load(directory / head, device=device)
+             for head in HEADS if (directory / head).is_dir()}
+    if not heads:
+        raise FileNotFoundError(f"{directory}: no fine-tuned classifier in category/, risk/ or sentiment/ "
+                                "(save one with TransformerTextClassifier.save)")
+    return heads

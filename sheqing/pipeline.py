@@ -163,8 +163,13 @@ def make_enricher(settings: Settings):
     from nlp.classify import PostClassifier
     from nlp.enrich import Enricher
 
+    heads = None
+    if settings.transformer_dir:
+        from nlp.transformer import load_heads
+
+        heads = load_heads(settings.transformer_dir)
     return Enricher(PostClassifier.load(current_model_path(settings)), state_dir=settings.data_dir / "nlp",
-                    home=settings.home_area or None)
+                    home=settings.home_area or None, transformer_heads=heads)
 
 
 def enrich_pending(settings: Settings, ledger: Ledger, enricher=None, progress=None) -> EnrichReport:

@@ -104,6 +104,14 @@ class Settings(BaseSettings):
             "that exist in several places (西湖区). Empty: only the posts' own context decides."
         ),
     )
+    transformer_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder of fine-tuned transformers classifiers (category/, risk/, sentiment/, as saved by "
+            "nlp.transformer); the heads found there replace the scikit-learn model's. Needs the transformers "
+            "extra. Empty: the scikit-learn model only."
+        ),
+    )
     alert_rules_dir: Path = Field(
         PACKAGE_ALERTS_DIR / "rules", description="Folder of alert rule files (*.yaml)."
     )

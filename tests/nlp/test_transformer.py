@@ -180,3 +180,30 @@ def test_seeded_fit_is_deterministic_and_keeps_integer_labels(tiny_bert, tmp_pat
     loaded = TransformerTextClassifier.load(first.save(tmp_path / "risk"))
     assert loaded.predict(texts[:3]).dtype.kind == "i"
     assert loaded.predict(texts[:3]).tolist() == first.predict(texts[:3]).tolist()
+
+
+def test_fine_tuned_heads_replace_the_default_ones_in_enrichment(tiny_bert, tmp_path):
+    """SHEQING_TRANSFORMER_DIR end to end: a tiny category head, saved, loaded by the pipeline's enricher."""
+    from sheqing.pipeline import make_enricher
+    from sheqing.settings import Settings
+
+    category = {GAS: "utilities", NOISE: "environment", PRAISE: "other"}
+    head = _estimator(tiny_bert).fit(_texts(TRAIN), [category[y] for y in _labels(TRAIN)])
+    head.save(tmp_path / "heads" / "category")
+    enricher = make_enricher(Settings(data_dir=tmp_path / "var", transformer_dir=tmp_path / "heads"))
+    assert set(enricher.transformer_heads) == {"category"} and "+transformers:category" in enricher.model_version
+    records = [{"id": str(i), "title": "", "text": text} for i, (text, _) in enumerate(HELD_OUT)]
+    out = enricher.classify(records)
+    assert [r["category"] for r in out] == [category[y] for _, y in HELD_OUT]
+    for r, (text, _) in zip(out, HELD_OUT):
+        assert set(r["scores"]["category"]) == {"utilities", "environment", "other"}
+        assert abs(sum(r["scores"]["category"].values()) - 1) < 1e-9
+        assert all(word in text for word in r["evidence"]["category"])  # evidence: words of the post itself
+        assert r["risk"] and r["sentiment"]  # the other heads stay the scikit-learn model's
+
+
+def test_a_transformer_dir_without_heads_is_a_clear_error(tmp_path):
+    from nlp.transformer import load_heads
+
+    with pytest.raises(FileNotFoundError, match="no fine-tuned classifier"):
+        load_heads(tmp_path)
