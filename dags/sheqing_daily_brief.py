@@ -9,31 +9,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, dag, task
+from airflow.sdk import dag, task
 
+from sheqing.airflow_dags import STORED_POSTS, dag_args, daily_at
 from sheqing.settings import Settings
 
-HOUR, MINUTE = (int(part) for part in Settings().brief_time.split(":"))  # SHEQING_BRIEF_TIME
-STORED_POSTS = Asset(name="sheqing_posts", uri="x-sheqing://store/posts", group="sheqing")
 
-
-@dag(
-    dag_id="sheqing_daily_brief",
-    schedule=CronTriggerTimetable(f"{MINUTE} {HOUR} * * *", timezone="Asia/Shanghai"),
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["sheqing", "brief"],
-    default_args={
-        "owner": "sheqing",
-        "retries": 4,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": 2.0,  # about 2, 4, 8, 16 minutes: a mail relay down for half an hour
-        "max_retry_delay": timedelta(minutes=30),
-    },
-    doc_md=__doc__,
-)
+# retries about 2, 4, 8, 16 minutes apart: a mail relay down for half an hour
+@dag(**dag_args("sheqing_daily_brief", daily_at(Settings().brief_time), tags=["brief"], retries=4,
+                retry_delay=timedelta(minutes=2), max_retry_delay=timedelta(minutes=30), doc_md=__doc__))
 def sheqing_daily_brief():
     @task(inlets=[STORED_POSTS])
     def send_brief(**context) -> dict:

@@ -12,36 +12,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, TriggerRule, dag, task
+from airflow.sdk import TriggerRule, dag, task
 
+from sheqing.airflow_dags import CRAWL_BATCHES, CRAWL_POOL, ENRICHED_BATCHES, STORED_POSTS, dag_args
 from sheqing.settings import Settings
 
-SCHEDULE = Settings().monitor_schedule  # SHEQING_MONITOR_SCHEDULE
-CRAWL_POOL = "sheqing_crawl"
 
-CRAWL_BATCHES = Asset(name="sheqing_crawl_batches", uri="x-sheqing://data/batches", group="sheqing")
-ENRICHED_BATCHES = Asset(name="sheqing_enriched_batches", uri="x-sheqing://data/enriched", group="sheqing")
-STORED_POSTS = Asset(name="sheqing_posts", uri="x-sheqing://store/posts", group="sheqing")
-
-
-@dag(
-    dag_id="sheqing_monitor",
-    schedule=CronTriggerTimetable(SCHEDULE, timezone="Asia/Shanghai"),
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,  # runs never overlap: the stages share the data folder (as `sheqing run`'s cycle lock)
-    dagrun_timeout=timedelta(hours=2),
-    tags=["sheqing", "monitor"],
-    default_args={
-        "owner": "sheqing",
-        "retries": 3,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": 2.0,  # a multiplier: about 1, 2, 4 minutes (True = 1.0 = none)
-        "max_retry_delay": timedelta(minutes=10),
-    },
-    doc_md=__doc__,
-)
+@dag(**dag_args("sheqing_monitor", Settings().monitor_schedule, tags=["monitor"], retries=3,
+                retry_delay=timedelta(minutes=1), max_retry_delay=timedelta(minutes=10),
+                dagrun_timeout=timedelta(hours=2), doc_md=__doc__))
 def sheqing_monitor():
     @task
     def list_sites() -> list[str]:
@@ -77,10 +56,9 @@ def sheqing_monitor():
 
     @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
     def check_crawls() -> None:
-        from airflow.sdk.exceptions import AirflowFailException
+        from sheqing.airflow_tasks import fail_for_failed_crawls
 
-        raise AirflowFailException("a forum could not be crawled (see the failed crawl task); the others were "
-                                   "processed")
+        fail_for_failed_crawls()
 
     crawls = crawl.expand(site=list_sites())
     crawls >> enrich() >> index() >> send_alerts()

@@ -12,34 +12,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import Param, dag, task
 
+from sheqing.airflow_dags import STORED_POSTS, dag_args
 from sheqing.settings import Settings
 
-SCHEDULE = Settings().retrain_schedule  # SHEQING_RETRAIN_SCHEDULE
-STORED_POSTS = Asset(name="sheqing_posts", uri="x-sheqing://store/posts", group="sheqing")
+SAMPLE = Param(0, type="integer", minimum=0, description="Train on this many label examples (a fixed random "
+                                                          "sample) plus every correction; 0 = all of them.")
 
 
-@dag(
-    dag_id="sheqing_retrain",
-    schedule=CronTriggerTimetable(SCHEDULE, timezone="Asia/Shanghai"),
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["sheqing", "nlp"],
-    params={"sample": Param(0, type="integer", minimum=0,
-                            description="Train on this many label examples (a fixed random sample) plus every "
-                                        "correction; 0 = all of them.")},
-    default_args={
-        "owner": "sheqing",
-        "retries": 1,
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-    },
-    doc_md=__doc__,
-)
+@dag(**dag_args("sheqing_retrain", Settings().retrain_schedule, tags=["nlp"], retries=1,
+                retry_delay=timedelta(minutes=5), max_retry_delay=timedelta(minutes=30),
+                params={"sample": SAMPLE}, doc_md=__doc__))
 def sheqing_retrain():
     @task(inlets=[STORED_POSTS])
     def export_corrections() -> dict:

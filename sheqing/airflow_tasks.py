@@ -32,7 +32,7 @@ from .settings import Settings
 
 __all__ = ["CrawlFailed", "AlertsIncomplete", "evaluation_time", "enabled_sites", "crawl", "enrich", "index",
            "send_alerts", "send_brief", "export_corrections", "train_candidate", "evaluate_models",
-           "promote_if_not_worse", "active_model_path", "current_model_path", "not_worse"]
+           "promote_if_not_worse", "active_model_path", "current_model_path", "not_worse", "fail_for_failed_crawls"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,14 @@ def crawl(site: str, settings: Settings | None = None) -> dict:
     return {"site": site, "run_id": report.run_id, "batch": str(report.batch) if report.batch else None,
             "pages": stats.get("pages", 0), "posts": stats.get("posts", 0), "new_posts": stats.get("new_posts", 0),
             "errors": stats.get("errors", 0)}
+
+
+def fail_for_failed_crawls() -> None:
+    """Fail the run (no retry) once the other forums are processed, so a forum that failed is seen."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException("a forum could not be crawled (see the failed crawl task); the others were "
+                               "processed")
 
 
 def enrich(settings: Settings | None = None) -> dict:
