@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
@@ -26,6 +25,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from indexer.query import LOCAL_TZ
+from sheqing.files import atomic_file
 from sheqing.labels import ALERT_LEVEL_NAMES, ALERT_STATUS_NAMES, CATEGORY_NAMES, LEVEL_COLOURS, RISK_NAMES
 from sheqing.records import ALERT_LEVELS, CATEGORIES, RISKS, Alert, EnrichedPost
 
@@ -118,16 +118,8 @@ class Brief:
     def write_html(self, path: str | os.PathLike) -> Path:
         """Write the standalone HTML to ``path`` atomically (temporary file, then rename)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(self.standalone_html())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_file(path) as out:
+            out.write(self.standalone_html())
         return path
 
 

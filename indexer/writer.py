@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sheqing.files import atomic_file
 from sheqing.records import EnrichedPost
 
 from .store import Rejected, Store
@@ -62,14 +62,9 @@ def _write_dead_letters(path: Path, letters: list[dict]) -> None:
     if not letters:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_file(path) as fh:
         for letter in letters:
             fh.write(json.dumps(letter) + "\n")  # ASCII escapes: keeps even text that is not valid Unicode
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def index_posts(store: Store, posts: Iterable[EnrichedPost], deadletter_dir: Path,

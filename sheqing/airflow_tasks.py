@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import shutil
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .files import atomic_file
 from .pipeline import current_model_path
 from .settings import Settings
 
@@ -286,12 +286,10 @@ def promote_if_not_worse(evaluation: dict, settings: Settings | None = None) -> 
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    tmp = target.with_name(target.name + ".part")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    with open(source, "rb") as src, atomic_file(target, binary=True) as out:
+        shutil.copyfileobj(src, out)
 
 
 def _write_atomically(target: Path, text: str) -> None:
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    with atomic_file(target) as out:
+        out.write(text)

@@ -107,23 +107,22 @@ def demo_forum(host: str, port: int, extra: tuple[str, ...]) -> None:
 def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     """Classify INPUT (JSON lines with id, title, text) into OUTPUT (JSON lines)."""
     import json
-    import os
 
     from tqdm import tqdm
 
     from nlp.classify import PostClassifier
     from nlp.enrich import Enricher, read_jsonl
 
+    from .files import atomic_file
+
     enricher = Enricher(PostClassifier.load(model_path) if model_path else None)
     records = _records(read_jsonl(input_path), ("id", "text"))
-    tmp = output_path + ".part"
-    with open(tmp, "w", encoding="utf-8") as out, tqdm(total=len(records), unit="post", desc="classifying") as bar:
+    with atomic_file(output_path) as out, tqdm(total=len(records), unit="post", desc="classifying") as bar:
         for start in range(0, len(records), 512):
             for row in enricher.classify(records[start:start + 512]):
                 row.pop("text")
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             bar.update(len(records[start:start + 512]))
-    os.replace(tmp, output_path)
     click.echo(f"{len(records)} posts classified -> {output_path}")
 
 
@@ -133,17 +132,16 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
 def topics(input_path: str, output_path: str) -> None:
     """Group INPUT (JSON lines with id, title, text, published_at) into topics ranked by heat."""
     import json
-    import os
 
     from nlp.enrich import read_jsonl
     from nlp.topics import build_topics
 
+    from .files import atomic_file
+
     records = _records(read_jsonl(input_path), ("id", "text", "published_at"))
     result = build_topics(records)
-    tmp = output_path + ".part"
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_file(output_path) as fh:
         json.dump(result, fh, ensure_ascii=False, indent=2)
-    os.replace(tmp, output_path)
     click.echo(f"{len(records)} posts -> {len(result)} topics -> {output_path}")
 
 

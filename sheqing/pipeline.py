@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .files import atomic_file
 from .records import EnrichedPost, Post
 from .settings import Settings
 
@@ -131,16 +131,11 @@ def _read_posts(path: Path, model):
 
 
 def _write_jsonl(path: Path, records) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
     n = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_file(path) as fh:
         for record in records:
             fh.write(record.model_dump_json() + "\n")
             n += 1
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
     return n
 
 
@@ -288,9 +283,7 @@ def export_corrections(store, path: Path) -> int:
     for c in store.corrections():
         latest.setdefault(c.post_id, {})[c.field] = c.new
     posts = store.get_posts(list(latest))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with atomic_file(path, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "text", "category", "risk"])
         for post_id, fields in latest.items():
@@ -298,5 +291,4 @@ def export_corrections(store, path: Path) -> int:
                 post = posts[post_id]
                 writer.writerow([post_id, f"{post.title}\n{post.text}", fields.get("category", ""),
                                  fields.get("risk", "")])
-    os.replace(tmp, path)
     return len(latest)

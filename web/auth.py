@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import tempfile
 import threading
 import time
 from collections import defaultdict, deque
@@ -32,6 +31,8 @@ from pathlib import Path
 
 import yaml
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from sheqing.files import atomic_file
 
 __all__ = [
     "Area", "User", "UsersFile", "UsersFileError", "Sessions", "LoginThrottle", "hash_password",
@@ -215,16 +216,8 @@ class UsersFile:
                  "password": u.password_hash} for u in sorted(users.values(), key=lambda u: u.name)]
         text = ("# Users of the sheqing web page; manage with `sheqing users add|list|remove`.\n"
                 + yaml.safe_dump({"users": rows}, allow_unicode=True, sort_keys=False))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".users.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(self.path, permissions=0o600) as fh:
+            fh.write(text)
         with self._lock:  # what this process wrote is current, whatever the file system's clock resolution
             st = self.path.stat()
             self._users, self._stamp = users, (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
