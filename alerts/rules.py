@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from indexer.query import one_of
 from indexer.store import Store
 from sheqing.labels import CATEGORY_NAMES, LEVEL_BY_RISK, RISK_NAMES
 from sheqing.records import ALERT_LEVELS, CATEGORIES, RISKS, EnrichedPost, PlaceMention
@@ -39,6 +40,10 @@ __all__ = ["RuleError", "Finding", "PostRule", "SpikeRule", "HotTopicRule", "RUL
            "load_rule_file"]
 
 _EVIDENCE = 5  # evidence posts kept per alert
+
+
+# categories named in a rule: each must be a taxonomy code (a YAML list, not a single string)
+_Categories = Annotated[tuple[str, ...], AfterValidator(lambda values: one_of(values, CATEGORIES, "category"))]
 
 
 class RuleError(ValueError):
@@ -101,15 +106,10 @@ class _Rule(BaseModel):
 class PostRule(_Rule):
     type: Literal["post"]
     min_risk: Literal["low", "medium", "high", "critical"] = "high"
-    categories: tuple[str, ...] = ()
+    categories: _Categories = ()
     places: tuple[str, ...] = ()
     lookback_hours: float = Field(24, gt=0)
     group_by: Literal["topic", "thread"] = "topic"
-
-    @field_validator("categories")
-    @classmethod
-    def _categories(cls, value):
-        return _known(value, CATEGORIES, "category")
 
     def _event(self, post: EnrichedPost, root: EnrichedPost) -> str:
         if self.group_by == "topic" and post.enrichment.topic_id:
@@ -160,7 +160,7 @@ def _scope(category: str | None, places: list[PlaceMention]) -> dict:
 class SpikeRule(_Rule):
     type: Literal["spike"]
     by: tuple[Literal["category", "district", "street", "site"], ...] = ("category",)
-    categories: tuple[str, ...] = ()
+    categories: _Categories = ()
     window_hours: int = Field(24, ge=1, le=24 * 7)
     baseline_days: int = Field(7, ge=2, le=90)
     k: float = Field(3.0, gt=0)
@@ -173,11 +173,6 @@ class SpikeRule(_Rule):
         if not 1 <= len(value) <= 2 or len(set(value)) != len(value):
             raise ValueError("give one or two different fields to count by")
         return value
-
-    @field_validator("categories")
-    @classmethod
-    def _categories(cls, value):
-        return _known(value, CATEGORIES, "category")
 
     def find(self, store: Store, now: datetime) -> list[Finding]:
         window = timedelta(hours=self.window_hours)
@@ -272,13 +267,6 @@ class HotTopicRule(_Rule):
                 newest=max(p.published_at for p in posts), scope={"topic_id": topic_id},
             ))
         return findings
-
-
-def _known(values, allowed, name):
-    for value in values:
-        if value not in allowed:
-            raise ValueError(f"unknown {name} {value!r}")
-    return tuple(values)
 
 
 RULE_TYPES = {"post": PostRule, "spike": SpikeRule, "hot_topic": HotTopicRule}

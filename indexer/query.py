@@ -18,15 +18,17 @@ Times are Asia/Shanghai: buckets of a trend start at local midnight (or the loca
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator,
+)
 
 from sheqing.records import ALERT_LEVELS, ALERT_STATUSES, CATEGORIES, RISKS, SENTIMENTS
 
 __all__ = [
     "QueryError", "PostFilter", "PostQuery", "TrendQuery", "TopQuery", "AlertQuery", "build", "terms",
-    "LOCAL_TZ", "GROUP_FIELDS", "TOP_FIELDS", "MAX_WINDOW",
+    "LOCAL_TZ", "GROUP_FIELDS", "TOP_FIELDS", "MAX_WINDOW", "one_of", "many",
 ]
 
 LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")  # China keeps no daylight saving time
@@ -40,48 +42,44 @@ class QueryError(ValueError):
     """A query that cannot be answered as asked: the message names the field and the reason."""
 
 
+def one_of(values, allowed, name: str) -> tuple:
+    """``values`` as a tuple, each one of ``allowed``; else ValueError naming the value and the choices."""
+    for value in values:
+        if value not in allowed:
+            raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(allowed)}")
+    return tuple(values)
+
+
+def many(allowed=None, name: str = ""):
+    """A list field that also takes a single string; with ``allowed``, every value must be one of them."""
+    validators = [BeforeValidator(lambda value: (value,) if isinstance(value, str) else value)]
+    if allowed is not None:
+        validators.append(AfterValidator(lambda values: one_of(values, allowed, name)))
+    return Annotated[(tuple[str, ...], *validators)]
+
+
 class PostFilter(BaseModel):
     """Which posts: text and filters. Lists mean any of; different fields must all hold."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text: str = ""
-    category: tuple[str, ...] = ()
-    risk: tuple[str, ...] = ()
+    category: many(CATEGORIES, "category") = ()
+    risk: many(RISKS, "risk") = ()
     min_risk: str | None = Field(None, description="At or above this risk level.")
-    sentiment: tuple[str, ...] = ()
-    site: tuple[str, ...] = ()
-    place: tuple[str, ...] = Field((), description="Place names or administrative codes (any level).")
+    sentiment: many(SENTIMENTS, "sentiment") = ()
+    site: many() = ()
+    place: many() = Field((), description="Place names or administrative codes (any level).")
     topic_id: str | None = None
     dup_group: str | None = None
-    ids: tuple[str, ...] = ()
+    ids: many() = ()
     start: datetime | None = Field(None, description="Published at or after (inclusive).")
     end: datetime | None = Field(None, description="Published before (exclusive).")
-
-    @field_validator("category", "risk", "sentiment", "site", "place", "ids", mode="before")
-    @classmethod
-    def _listify(cls, value):
-        return (value,) if isinstance(value, str) else value
-
-    @field_validator("category")
-    @classmethod
-    def _categories(cls, value):
-        return _known(value, CATEGORIES, "category")
-
-    @field_validator("risk")
-    @classmethod
-    def _risks(cls, value):
-        return _known(value, RISKS, "risk")
 
     @field_validator("min_risk")
     @classmethod
     def _min_risk(cls, value):
-        return value if value is None else _known((value,), RISKS, "min_risk")[0]
-
-    @field_validator("sentiment")
-    @classmethod
-    def _sentiments(cls, value):
-        return _known(value, SENTIMENTS, "sentiment")
+        return value if value is None else one_of((value,), RISKS, "min_risk")[0]
 
     @field_validator("start", "end")
     @classmethod
@@ -155,34 +153,12 @@ class AlertQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    status: tuple[str, ...] = ()
-    level: tuple[str, ...] = ()
-    rule: tuple[str, ...] = ()
-    place: tuple[str, ...] = ()
+    status: many(ALERT_STATUSES, "status") = ()
+    level: many(ALERT_LEVELS, "level") = ()
+    rule: many() = ()
+    place: many() = ()
     since: datetime | None = None
     limit: int = Field(100, ge=1, le=MAX_WINDOW)
-
-    @field_validator("status", "level", "rule", "place", mode="before")
-    @classmethod
-    def _listify(cls, value):
-        return (value,) if isinstance(value, str) else value
-
-    @field_validator("status")
-    @classmethod
-    def _statuses(cls, value):
-        return _known(value, ALERT_STATUSES, "status")
-
-    @field_validator("level")
-    @classmethod
-    def _levels(cls, value):
-        return _known(value, ALERT_LEVELS, "level")
-
-
-def _known(values, allowed, name):
-    for value in values:
-        if value not in allowed:
-            raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(allowed)}")
-    return tuple(values)
 
 
 def build(model: type[BaseModel], query=None, **fields):
