@@ -1,13 +1,17 @@
 """Merge the annotators' slice files into one label file and set aside the held-out split.
 
 Run before any training on new labels: python nlp/labels/tools/make_split.py
-- reads nlp/labels/parts/slice_*.csv (message_id, category, risk, sentiment); slices 0-5 label
-  messages_with_votes.csv (round 1), slices 6-9 messages_with_replies.csv (round 2, rare categories);
-- a message already in govmsg_labels.csv keeps its split: splits are drawn once per round, never redrawn;
-- groups near-duplicate messages (same normalised title, or character 4-gram Jaccard >= 0.6 on the text)
-  so that reposts never sit on both sides of the split;
-- draws the held-out split (20 %, at least 400 messages) stratified by category, seeded, at group level;
-- writes nlp/labels/govmsg_labels.csv: message_id, category, risk, sentiment, split, annotator, dup_group.
+- reads nlp/labels/parts/slice_*.csv (message_id, category, risk, sentiment); SLICES says which file of
+  ../shared/data/govmsg each slice labels (round 1: 0-5, round 2: 6-9, round 3: 10-17);
+- groups near-duplicate messages over both files (same normalised title, or character 4-gram Jaccard >= 0.6
+  on the text) so that reposts never sit on both sides of the split;
+- a message already in govmsg_labels.csv keeps its split and group: splits are drawn once, never redrawn;
+- a new message that joins a group with labelled members takes that group's split (held-out if any member
+  is held out), so a repost of a held-out message is never trained on;
+- the remaining new groups are drawn into the held-out split (20 % of the new messages) stratified by
+  category, seeded, at group level;
+- writes nlp/labels/govmsg_labels.csv: message_id, source, category, risk, sentiment, split, annotator,
+  dup_group.
 The texts are read from ../shared/data for grouping only; nothing of them is written.
 """
 from __future__ import annotations
@@ -20,10 +24,12 @@ from pathlib import Path
 
 LABELS = Path(__file__).resolve().parents[1]
 GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
-ROUNDS = {"votes": (range(0, 6), GOVMSG / "messages_with_votes.csv"),
-          "replies": (range(6, 10), GOVMSG / "messages_with_replies.csv")}
+FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv"}
+SLICES = {**{n: "votes" for n in (*range(0, 6), *range(10, 14))},
+          **{n: "replies" for n in (*range(6, 10), *range(14, 18))}}
 SEED = 20261122
 HELD_OUT_SHARE = 0.20
+COLUMNS = ["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group"]
 
 
 def grams(text: str) -> set[str]:
@@ -31,11 +37,8 @@ def grams(text: str) -> set[str]:
     return {t[i:i + 4] for i in range(max(1, len(t) - 3))}
 
 
-def split_round(rows: list[dict], data: Path, seed: int) -> dict[str, tuple[str, str]]:
-    """message id -> (split, dup_group) for one round's rows."""
-    ids = [r["message_id"] for r in rows]
-    assert len(ids) == len(set(ids)), "duplicate ids across slices"
-    msgs = {r["留言编号"]: r for r in csv.DictReader(open(data, encoding="utf-8"))}
+def near_duplicate_groups(ids: list[str], msgs: dict[str, dict]) -> dict[str, str]:
+    """message id -> root id of its near-duplicate group (same normalised title or 4-gram Jaccard >= 0.6)."""
     parent = {i: i for i in ids}
 
     def find(x):
@@ -44,41 +47,48 @@ def split_round(rows: list[dict], data: Path, seed: int) -> dict[str, tuple[str,
             x = parent[x]
         return x
 
+    def join(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb, key=ids_order.__getitem__)] = min(ra, rb, key=ids_order.__getitem__)
+
+    ids_order = {i: n for n, i in enumerate(ids)}
     by_title = defaultdict(list)
     for i in ids:
         by_title[re.sub(r"\W", "", msgs[i]["留言主题"])].append(i)
     for same in by_title.values():
         for other in same[1:]:
-            parent[find(other)] = find(same[0])
+            join(same[0], other)
     g = {i: grams(msgs[i]["留言详情"]) for i in ids}
     index = defaultdict(set)
     for i in ids:
         for gram in g[i]:
             index[gram].add(i)
     for i in ids:
-        counts = Counter(j for gram in g[i] for j in index[gram] if j > i and len(index[gram]) < 50)
+        counts = Counter(j for gram in g[i] for j in index[gram]
+                         if ids_order[j] > ids_order[i] and len(index[gram]) < 50)
         for j, shared in counts.items():
             if shared / len(g[i] | g[j]) >= 0.6:
-                parent[find(j)] = find(i)
-    groups = defaultdict(list)
-    for i in ids:
-        groups[find(i)].append(i)
-    label = {r["message_id"]: r for r in rows}
+                join(i, j)
+    return {i: find(i) for i in ids}
+
+
+def draw_held_out(groups: dict[str, list[str]], label: dict[str, dict], seed: int) -> set[str]:
+    """Roots of the groups set aside: 20 % of the messages of each category, whole groups, seeded."""
     rng = random.Random(seed)
     by_cat = defaultdict(list)
-    for root, members in groups.items():
+    for root, members in sorted(groups.items()):
         by_cat[label[members[0]]["category"]].append(root)
     held = set()
     for cat, roots in sorted(by_cat.items()):
         rng.shuffle(roots)
-        size = sum(len(groups[r]) for r in roots)
-        target, taken = round(size * HELD_OUT_SHARE), 0
+        target, taken = round(sum(len(groups[r]) for r in roots) * HELD_OUT_SHARE), 0
         for root in roots:
             if taken >= target:
                 break
             held.add(root)
             taken += len(groups[root])
-    return {i: ("heldout" if find(i) in held else "train", find(i)) for i in ids}
+    return held
 
 
 def main() -> None:
@@ -86,27 +96,50 @@ def main() -> None:
     existing = {}
     if out.exists():
         existing = {r["message_id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
-    written = []
-    for source, (slices, data) in ROUNDS.items():
-        rows = []
-        for n in slices:
-            part = LABELS / "parts" / f"slice_{n}.csv"
-            if part.exists():
-                rows += [dict(r, annotator=part.stem) for r in csv.DictReader(open(part, encoding="utf-8"))]
-        if not rows:
+    rows = []
+    for n, source in sorted(SLICES.items()):
+        part = LABELS / "parts" / f"slice_{n}.csv"
+        if part.exists():
+            rows += [dict(r, annotator=part.stem, source=source)
+                     for r in csv.DictReader(open(part, encoding="utf-8"))]
+    ids = [r["message_id"] for r in rows]
+    assert len(ids) == len(set(ids)), "duplicate ids across slices"
+    msgs = {}
+    for path in FILES.values():
+        msgs.update({r["留言编号"]: r for r in csv.DictReader(open(path, encoding="utf-8"))})
+    root = near_duplicate_groups(ids, msgs)
+    members = defaultdict(list)
+    for i in ids:
+        members[root[i]].append(i)
+    label = {r["message_id"]: r for r in rows}
+    assigned: dict[str, tuple[str, str]] = {i: (e["split"], e["dup_group"]) for i, e in existing.items() if i in label}
+    fresh_groups, conflicts = {}, 0
+    for r, group in members.items():
+        old = [assigned[i] for i in group if i in assigned]
+        if not old:
+            fresh_groups[r] = group
             continue
-        fresh = split_round(rows, data, SEED)
-        for r in rows:
-            old = existing.get(r["message_id"])
-            split, group = (old["split"], old["dup_group"]) if old else fresh[r["message_id"]]
-            written.append([r["message_id"], source, r["category"], r["risk"], r["sentiment"], split,
-                            r["annotator"], group])
+        splits = {s for s, _ in old}
+        conflicts += len(splits) > 1
+        split = "heldout" if "heldout" in splits else "train"
+        dup_group = next(g for s, g in old if s == split)
+        for i in group:
+            assigned.setdefault(i, (split, dup_group))
+    held = draw_held_out(fresh_groups, label, SEED)
+    for r, group in fresh_groups.items():
+        for i in group:
+            assigned[i] = ("heldout" if r in held else "train", r)
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group"])
-        w.writerows(written)
-    split = Counter((row[1], row[5]) for row in written)
-    print(f"{len(written)} labels; split {dict(split)} -> {out}")
+        w.writerow(COLUMNS)
+        for r in rows:
+            split, group = assigned[r["message_id"]]
+            w.writerow([r["message_id"], r["source"], r["category"], r["risk"], r["sentiment"], split,
+                        r["annotator"], group])
+    counts = Counter(assigned[i][0] for i in ids)
+    new = [i for i in ids if i not in existing]
+    print(f"{len(rows)} labels ({len(new)} new: {dict(Counter(assigned[i][0] for i in new))}); "
+          f"split {dict(counts)}; groups bridging both splits: {conflicts} -> {out}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@ Run: python nlp/labels/tools/select_messages.py ../shared/data/govmsg/messages_w
 A second round (rare categories) draws from messages_with_replies.csv:
      python nlp/labels/tools/select_messages.py ../shared/data/govmsg/messages_with_replies.csv \
          --total 1200 --slices 4 --first-slice 6 --cap 160 --out selection_replies.csv
+Round 3 takes every message not read yet, in both files:
+     python nlp/labels/tools/select_messages.py ../shared/data/govmsg/messages_with_votes.csv \
+         --total 9999 --slices 4 --first-slice 10 --exclude selection.csv --out selection_votes_rest.csv
+     python nlp/labels/tools/select_messages.py ../shared/data/govmsg/messages_with_replies.csv \
+         --total 9999 --slices 4 --first-slice 14 --exclude selection_replies.csv --out selection_replies_rest.csv
 """
 from __future__ import annotations
 
@@ -40,8 +45,11 @@ GROUPS = {
 
 
 def main(path: str, total: int = TOTAL, slices: int = SLICES, first_slice: int = 0, cap: int = CAP_PER_GROUP,
-         out_name: str = "selection.csv") -> None:
+         out_name: str = "selection.csv", exclude: str | None = None) -> None:
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    if exclude:
+        done = {r["message_id"] for r in csv.DictReader(open(Path(__file__).resolve().parents[1] / exclude))}
+        rows = [r for r in rows if r["留言编号"] not in done]
     rng = random.Random(SEED)
     rng.shuffle(rows)
     chosen: dict[str, None] = {}
@@ -74,5 +82,6 @@ if __name__ == "__main__":
     ap.add_argument("--first-slice", type=int, default=0)
     ap.add_argument("--cap", type=int, default=CAP_PER_GROUP)
     ap.add_argument("--out", default="selection.csv")
+    ap.add_argument("--exclude", help="a selection file (in nlp/labels) whose messages were read already")
     a = ap.parse_args()
-    main(a.path, a.total, a.slices, a.first_slice, a.cap, a.out)
+    main(a.path, a.total, a.slices, a.first_slice, a.cap, a.out, a.exclude)
