@@ -10,13 +10,17 @@ Run before any training on new labels: python nlp/labels/tools/make_split.py
   is held out), so a repost of a held-out message is never trained on;
 - the remaining new groups are drawn into the held-out split (20 % of the new messages) stratified by
   category, seeded, at group level;
+- applies the reviews in nlp/labels/review/ (see ``reviewed``): held-out labels become the two annotators'
+  agreed labels or, where they disagreed, a third annotator's decision; re-checked train labels take the
+  re-checker's decision;
 - writes nlp/labels/govmsg_labels.csv: message_id, source, category, risk, sentiment, split, annotator,
-  dup_group.
+  dup_group, review (single | agreed | adjudicated | rechecked).
 The texts are read from ../shared/data for grouping only; nothing of them is written.
 """
 from __future__ import annotations
 
 import csv
+import functools
 import random
 import re
 from collections import Counter, defaultdict
@@ -29,7 +33,40 @@ SLICES = {**{n: "votes" for n in (*range(0, 6), *range(10, 14))},
           **{n: "replies" for n in (*range(6, 10), *range(14, 18))}}
 SEED = 20261122
 HELD_OUT_SHARE = 0.20
-COLUMNS = ["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group"]
+COLUMNS = ["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group", "review"]
+REVIEW = LABELS / "review"
+HEADS = ("category", "risk", "sentiment")
+
+
+@functools.cache
+def _review(pattern: str) -> dict[str, dict]:
+    """message id -> row, over the review files matching ``pattern``."""
+    return {r["message_id"]: r for path in sorted(REVIEW.glob(pattern))
+            for r in csv.DictReader(open(path, encoding="utf-8"))}
+
+
+def reviewed(row: dict) -> tuple[dict, str]:
+    """The final labels of a message and how they were made.
+
+    - held-out: a second annotator labelled every message blind (``heldout_second_*.csv``); where the two
+      agree on all three labels they stand (``agreed``), otherwise a third annotator, shown both readings in
+      random order and no model output, decided (``heldout_adjudicated_*.csv``: ``adjudicated``);
+    - train: messages whose category or risk differed from a cross-validated model's prediction were
+      re-read by an annotator shown both (``train_decided_*.csv``: ``rechecked``; sentiment kept).
+    """
+    mid = row["message_id"]
+    second, decided = _review("heldout_second_*.csv"), _review("train_decided_*.csv")
+    if row["split"] == "heldout" and mid in second:
+        second = second[mid]
+        if all(second[h] == row[h] for h in HEADS):
+            return row, "agreed"
+        decided = _review("heldout_adjudicated_*.csv")[mid]
+        return {**row, **{h: decided[h] for h in HEADS}}, "adjudicated"
+    if row["split"] == "train" and mid in decided:
+        decided = decided[mid]
+        return {**row, "category": decided["category"], "risk": decided["risk"]}, "rechecked"
+    return row, "single"
+
 
 
 def grams(text: str) -> set[str]:
@@ -129,17 +166,20 @@ def main() -> None:
     for r, group in fresh_groups.items():
         for i in group:
             assigned[i] = ("heldout" if r in held else "train", r)
+    reviews = Counter()
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(COLUMNS)
         for r in rows:
             split, group = assigned[r["message_id"]]
-            w.writerow([r["message_id"], r["source"], r["category"], r["risk"], r["sentiment"], split,
-                        r["annotator"], group])
+            final, how = reviewed({**r, "split": split})
+            reviews[how] += 1
+            w.writerow([r["message_id"], r["source"], final["category"], final["risk"], final["sentiment"], split,
+                        r["annotator"], group, how])
     counts = Counter(assigned[i][0] for i in ids)
     new = [i for i in ids if i not in existing]
     print(f"{len(rows)} labels ({len(new)} new: {dict(Counter(assigned[i][0] for i in new))}); "
-          f"split {dict(counts)}; groups bridging both splits: {conflicts} -> {out}")
+          f"split {dict(counts)}; groups bridging both splits: {conflicts}; reviews {dict(reviews)} -> {out}")
 
 
 if __name__ == "__main__":
