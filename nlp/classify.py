@@ -1,9 +1,19 @@
-"""The default classifier: one shared TF-IDF vectorizer and a logistic-regression head per label.
+"""The default classifier: one shared TF-IDF vectorizer and a linear SVM head per label.
 
 ``PostClassifier`` follows the scikit-learn estimator conventions (``__init__`` stores arguments, ``fit``
-returns self, fitted attributes end in ``_``); each head is a ``LogisticRegression``. Every prediction
-carries its probabilities and the terms that drove it: for the predicted class, the features of the text
-with the largest contribution ``tfidf value x coefficient``.
+returns self, fitted attributes end in ``_``); each head is a ``LinearSVC`` (one-vs-rest, balanced class
+weights). Linear SVMs beat logistic regression on our labels in grouped 5-fold cross-validation on the
+train split (category macro-F1 0.714 against 0.608 for the logistic regression used before), and train
+in seconds.
+
+Probabilities: a softmax of the SVM's decision values divided by a temperature, fitted (log-loss) on
+out-of-fold decision values, so the label is always the class of highest probability. Per-class offsets
+added to the decision values are tuned on the same out-of-fold values for macro-F1 (coordinate search; an
+offset is kept only if it gains at least 0.005), which lets a rare class such as ``positive`` be predicted
+at all. Both are fitted on the rows ``fit`` is told to tune on (the target domain; never a held-out split).
+
+Every prediction carries its probabilities and the terms that drove it: for the predicted class, the
+features of the text with the largest contribution ``tfidf value x coefficient``.
 
 Saved with skops (``save`` / ``PostClassifier.load``), never pickle; loading trusts only the types this
 module and scikit-learn create, and refuses anything else.
@@ -17,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.svm import LinearSVC
 
 from .features import BulkCounter, make_vectorizer
 
@@ -41,15 +53,22 @@ class PostClassifier(BaseEstimator):
     """Category, risk and sentiment from one text. ``C`` and ``class_weight`` are per head."""
 
     def __init__(self, C: dict | None = None, class_weight: str | None = "balanced", min_df: int = 2,
-                 max_features: int = 150_000, evidence_terms: int = 5):
+                 max_features: int = 150_000, evidence_terms: int = 5, folds: int = 5):
         self.C = C
         self.class_weight = class_weight
         self.min_df = min_df
         self.max_features = max_features
         self.evidence_terms = evidence_terms
+        self.folds = folds
 
-    def fit(self, texts: list[str], labels: dict[str, list[str | None]], sample_weight=None):
-        """Fit the shared vectorizer on all texts, then each head on the texts that have its label."""
+    def fit(self, texts: list[str], labels: dict[str, list[str | None]], sample_weight=None, tune_on=None,
+            groups=None):
+        """Fit the shared vectorizer on all texts, then each head on the texts that have its label.
+
+        ``tune_on``: a boolean per text, the rows whose out-of-fold decision values fit each head's
+        temperature and class offsets (default: all); ``groups``: a group per text (near-duplicates) that
+        the folds keep together.
+        """
         for cache in _CACHES:
             self.__dict__.pop(cache, None)
         self.vectorizer_ = make_vectorizer(self.min_df, self.max_features)
@@ -60,17 +79,44 @@ class PostClassifier(BaseEstimator):
             ordered = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
             self.terms_[name] = "\n".join(ordered)  # one string: compact in the skops file
             vectorizer.vocabulary_ = {term: i for i, term in enumerate(ordered)}
-        self.heads_ = {}
+        self.heads_, self.temperature_, self.offsets_ = {}, {}, {}
         weights = None if sample_weight is None else np.asarray(sample_weight)
+        tune = np.ones(len(texts), bool) if tune_on is None else np.asarray(tune_on, bool)
         for head, y in labels.items():
             rows = np.array([i for i, label in enumerate(y) if label is not None])
-            C = (self.C or {}).get(head, 4.0)
-            model = LogisticRegression(C=C, class_weight=self.class_weight, max_iter=3000)
-            model.fit(X[rows], np.array(y, dtype=object)[rows].astype(str),
-                      sample_weight=None if weights is None else weights[rows])
-            model.coef_ = model.coef_.astype(np.float32)  # halves the file; probabilities unchanged to 1e-6
+            y_rows = np.array(y, dtype=object)[rows].astype(str)
+            w_rows = None if weights is None else weights[rows]
+            model = self._svm(head).fit(X[rows], y_rows, sample_weight=w_rows)
+            model.coef_ = model.coef_.astype(np.float32)  # halves the file; decisions unchanged to 1e-6
             self.heads_[head] = model
+            self.temperature_[head], self.offsets_[head] = 1.0, np.zeros(len(model.classes_), np.float32)
+            scores = self._out_of_fold(head, X[rows], y_rows, w_rows, tune[rows],
+                                       None if groups is None else np.asarray(groups, dtype=object)[rows])
+            if scores is not None:
+                truth = np.searchsorted(model.classes_, y_rows[tune[rows]])
+                self.temperature_[head] = _temperature(scores, truth)
+                self.offsets_[head] = _offsets(scores, truth).astype(np.float32)
         return self
+
+    def _svm(self, head: str) -> LinearSVC:
+        return LinearSVC(C=(self.C or {}).get(head, 0.1), class_weight=self.class_weight)
+
+    def _out_of_fold(self, head, X, y, weights, tune, groups) -> np.ndarray | None:
+        """Decision values of the ``tune`` rows, each from a model that did not see it (None: too few)."""
+        counts = np.unique(y[tune], return_counts=True)[1]
+        if len(counts) < 2 or counts.min() < self.folds:
+            return None
+        if groups is not None:
+            splits = GroupKFold(self.folds).split(X, y, groups)
+        else:
+            splits = StratifiedKFold(self.folds, shuffle=True, random_state=0).split(X, y)
+        scores = np.zeros((len(y), len(np.unique(y))))
+        for train, test in splits:
+            if len(np.unique(y[train])) < scores.shape[1]:
+                return None
+            model = self._svm(head).fit(X[train], y[train], sample_weight=None if weights is None else weights[train])
+            scores[test] = model.decision_function(X[test])
+        return scores[tune]
 
     def transform(self, texts: list[str]):
         """The vectorizer's ``transform``, counted in bulk (``BulkCounter``: the same matrix, faster)."""
@@ -92,7 +138,10 @@ class PostClassifier(BaseEstimator):
     def predict_head(self, head: str, X) -> list[Prediction]:
         """Predictions of one head for a feature matrix (from ``transform``)."""
         model = self.heads_[head]
-        proba = model.predict_proba(X)
+        if not hasattr(self, "offsets_"):  # TEMPORARY: the shipped model of logistic heads, until it is retrained
+            proba = model.predict_proba(X)
+        else:
+            proba = _softmax((model.decision_function(X) + self.offsets_[head]) / self.temperature_[head])
         classes = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1)
         X = X.tocsr()
@@ -182,3 +231,32 @@ class PostClassifier(BaseEstimator):
     def meta(path: Path = DEFAULT_MODEL_PATH) -> dict:
         side = Path(path).with_suffix(".json")
         return json.loads(side.read_text(encoding="utf-8")) if side.exists() else {}
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature whose softmax probabilities have the least log-loss on ``scores`` (a grid search)."""
+    grid = np.exp(np.linspace(np.log(0.02), np.log(5.0), 60))
+    losses = [-np.log(_softmax(scores / t)[np.arange(len(truth)), truth] + 1e-12).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def _offsets(scores: np.ndarray, truth: np.ndarray, gain: float = 0.005) -> np.ndarray:
+    """Per-class offsets to the decision values that raise macro-F1 on ``scores`` by at least ``gain``."""
+    labels = np.arange(scores.shape[1])
+    macro = lambda off: f1_score(truth, (scores + off).argmax(1), labels=labels, average="macro", zero_division=0)  # noqa: E731
+    offsets, best = np.zeros(scores.shape[1]), macro(np.zeros(scores.shape[1]))
+    for _ in range(2):
+        for k in labels:
+            for value in np.linspace(-1.0, 1.0, 17):
+                trial = offsets.copy()
+                trial[k] = value
+                score = macro(trial)
+                if score >= best + gain:
+                    offsets, best = trial, score
+    return offsets

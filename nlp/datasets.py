@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,27 +92,19 @@ def cec(data_dir: Path | None = None) -> list[Example]:
     return out
 
 
-_DEATHS = re.compile(r"(\d+|[一二两三四五六七八九十百数几多]+)\s*(?:人|名\S{0,4})?\s*(?:死亡|身亡|遇难|丧生|罹难|亡)")
-
-
-_MASS = re.compile(r"(\d+|[一二两三四五六七八九十百数几]+十|数百|上百)\s*(?:多)?\s*(?:人|名\S{0,6})\S{0,6}?(?:受伤|中毒|送医|住院|入院)")
-
-
 def cec_risk(text: str) -> str:
-    """Risk of a CEC report from its casualty words (the taxonomy's red level: deaths or mass casualties).
+    """Risk of a CEC report: every report describes an emergency that happened, so at least high; critical
+    where the risk rules find several deaths or mass casualties (``nlp.risk_rules``, the one place those
+    patterns live)."""
+    from .risk_rules import risk_floor
 
-    Several deaths, or ten or more people injured, poisoned or taken to hospital, are critical; any other
-    emergency that happened is high.
-    """
-    for m in _DEATHS.finditer(text):
-        n = m.group(1)
-        if not n.isdigit() or int(n) >= 3:
-            return "critical"
-    for m in _MASS.finditer(text):
-        n = m.group(1)
-        if not n.isdigit() or int(n) >= 10:
-            return "critical"
-    return "high"
+    return "critical" if risk_floor(text).level == "critical" else "high"
+
+
+def dup_groups() -> dict[str, str]:
+    """Example id (``govmsg:<message id>``) -> its near-duplicate group, from the label file."""
+    with open(LABELS_DIR / "govmsg_labels.csv", encoding="utf-8", newline="") as fh:
+        return {f"govmsg:{row['message_id']}": row["dup_group"] for row in csv.DictReader(fh)}
 
 
 def govmsg_posts(files: tuple[str, ...] = ("votes", "replies"), secret: bytes = b"govmsg-replay",

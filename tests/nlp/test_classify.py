@@ -108,3 +108,54 @@ def test_bulk_counting_gives_the_vectorizers_own_matrix(toy_model):
         assert got.shape == expected.shape and got.has_sorted_indices
         assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
         assert (got.data == expected.data).all()
+
+
+def _rare_class_data(n=400, seed=0):
+    """Texts of three classes, the third rare (4 %) and told apart only by one weak word."""
+    import random
+
+    rng = random.Random(seed)
+    texts, labels, tune = [], [], []
+    for i in range(n):
+        kind = "c" if i % 25 == 0 else ("a" if i % 2 else "b")
+        words = {"a": ["噪音", "施工", "扰民"], "b": ["燃气", "漏气", "维修"], "c": ["感谢", "表扬"]}[kind]
+        filler = rng.sample(["小区", "楼道", "业主", "物业", "反映", "问题", "希望", "处理", "领导", "街道"], 4)
+        texts.append(" ".join(filler + rng.sample(words, 1) + (rng.sample(["噪音", "燃气"], 1) if kind == "c" else [])))
+        labels.append(kind)
+        tune.append(True)
+    return texts, labels, tune
+
+
+def test_probabilities_are_a_tempered_softmax_whose_argmax_is_the_label():
+    texts, labels, tune = _rare_class_data()
+    model = PostClassifier(min_df=1).fit(texts, {"sentiment": labels}, tune_on=tune)
+    assert 0.02 <= model.temperature_["sentiment"] <= 5.0
+    for p in model.predict(texts[:50])["sentiment"]:
+        assert abs(sum(p.scores.values()) - 1) < 1e-3 and p.scores[p.label] == max(p.scores.values())
+
+
+def test_temperature_and_offsets_are_fitted_only_on_the_rows_to_tune_on():
+    texts, labels, _ = _rare_class_data()
+    model = PostClassifier(min_df=1).fit(texts, {"sentiment": labels}, tune_on=[False] * len(texts))
+    assert model.temperature_["sentiment"] == 1.0 and not model.offsets_["sentiment"].any()
+
+
+def test_offsets_raise_macro_f1_when_a_rare_class_scores_low():
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from nlp.classify import _offsets, _temperature
+
+    rng = np.random.default_rng(0)
+    truth = np.array([0] * 300 + [1] * 300 + [2] * 20)
+    scores = rng.normal(0, 0.3, (len(truth), 3))
+    scores[np.arange(len(truth)), truth] += 0.6
+    scores[:, 2] -= 0.5  # the rare class is systematically under-scored
+    before = f1_score(truth, scores.argmax(1), average="macro")
+    offsets = _offsets(scores, truth)
+    after = f1_score(truth, (scores + offsets).argmax(1), average="macro")
+    assert after >= before + 0.005
+    rare_found = lambda off: ((scores + off).argmax(1)[truth == 2] == 2).sum()  # noqa: E731
+    assert rare_found(offsets) > rare_found(np.zeros(3))
+    t = _temperature(scores, truth)
+    assert 0.02 <= t <= 5.0

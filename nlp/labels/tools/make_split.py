@@ -55,16 +55,14 @@ def reviewed(row: dict) -> tuple[dict, str]:
       re-read by an annotator shown both (``train_decided_*.csv``: ``rechecked``; sentiment kept).
     """
     mid = row["message_id"]
-    second, decided = _review("heldout_second_*.csv"), _review("train_decided_*.csv")
-    if row["split"] == "heldout" and mid in second:
-        second = second[mid]
+    second, rechecked = _review("heldout_second_*.csv").get(mid), _review("train_decided_*.csv").get(mid)
+    if row["split"] == "heldout" and second:
         if all(second[h] == row[h] for h in HEADS):
             return row, "agreed"
         decided = _review("heldout_adjudicated_*.csv")[mid]
         return {**row, **{h: decided[h] for h in HEADS}}, "adjudicated"
-    if row["split"] == "train" and mid in decided:
-        decided = decided[mid]
-        return {**row, "category": decided["category"], "risk": decided["risk"]}, "rechecked"
+    if row["split"] == "train" and rechecked:
+        return {**row, "category": rechecked["category"], "risk": rechecked["risk"]}, "rechecked"
     return row, "single"
 
 
