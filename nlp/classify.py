@@ -99,7 +99,7 @@ class PostClassifier(BaseEstimator):
         return self
 
     def _svm(self, head: str) -> LinearSVC:
-        return LinearSVC(C=(self.C or {}).get(head, 0.1), class_weight=self.class_weight)
+        return LinearSVC(C=(self.C or {}).get(head, 0.1), class_weight=self.class_weight, random_state=0)
 
     def _out_of_fold(self, head, X, y, weights, tune, groups) -> np.ndarray | None:
         """Decision values of the ``tune`` rows, each from a model that did not see it (None: too few)."""
