@@ -107,14 +107,26 @@ def general_idf() -> tuple[dict[str, float], float]:
     return table, float(np.median(np.fromiter(table.values(), dtype=np.float64)))
 
 
-@lru_cache(maxsize=1 << 18)
-def _word_feature(word: str) -> bytes:
-    """Hash and weight (in 1/64ths) of a word feature, as two little-endian 64-bit integers (bytes join and
-    convert to arrays far faster than Python ints): BLAKE2b, and IDF squared over the median IDF, so names
-    and rare terms count most (about 5-15 for content words, under 1 for particles)."""
-    table, median = general_idf()
-    weight = round(table.get(word, median) ** 2 / median * 64)
-    return hashlib.blake2b(b"w:" + word.encode("utf-8"), digest_size=8).digest() + weight.to_bytes(8, "little")
+class _WordFeatures(dict):
+    """Word -> hash and weight (in 1/64ths) of its feature, as two little-endian 64-bit integers (bytes join
+    and convert to arrays far faster than Python ints): BLAKE2b, and IDF squared over the median IDF, so
+    names and rare terms count most (about 5-15 for content words, under 1 for particles). Filled on first
+    sight (a dictionary look-up is several times cheaper than an ``lru_cache`` call), forgotten all at once
+    past ``MAX_WORDS`` words."""
+
+    MAX_WORDS = 1 << 18
+
+    def __missing__(self, word: str) -> bytes:
+        if len(self) >= self.MAX_WORDS:
+            self.clear()
+        table, median = general_idf()
+        weight = round(table.get(word, median) ** 2 / median * 64)
+        feature = self[word] = (hashlib.blake2b(b"w:" + word.encode("utf-8"), digest_size=8).digest()
+                                + weight.to_bytes(8, "little"))
+        return feature
+
+
+_word_feature = _WordFeatures().__getitem__
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -135,13 +147,20 @@ def simhashes(texts: list[str]) -> list[int]:
     work. Votes are integers (weights in 1/64ths) and their sums exact, so a text gets the same bits on
     every machine and in any batch.
     """
-    rows, hashes, weights = _weighted_features([content_of(text) for text in texts])
+    return _fingerprints([content_of(text) for text in texts])[0]
+
+
+def _fingerprints(contents: list[str]) -> tuple[list[int], np.ndarray]:
+    """``simhashes`` of ``content_of`` texts, and the number of characters each fingerprint is taken of
+    (letters, digits and hanzi: what ``is_short`` counts)."""
+    rows, hashes, weights, lengths = _weighted_features(contents)
     octets = hashes.view(np.uint8).reshape(-1, 8)  # octet j holds bits 8j .. 8j + 7
-    votes = np.empty((len(texts), 64))
+    votes = np.empty((len(contents), 64))
     for j in range(8):  # the weight behind each value of octet j in each text, times the votes of that value
-        weight_by_value = np.bincount(rows * 256 + octets[:, j], weights=weights, minlength=len(texts) * 256)
+        weight_by_value = np.bincount(rows * 256 + octets[:, j], weights=weights, minlength=len(contents) * 256)
         votes[:, 8 * j:8 * j + 8] = weight_by_value.reshape(-1, 256) @ _OCTET_SIGNS
-    return [int(value) for value in np.packbits(votes > 0, axis=1, bitorder="little").view("<u8")[:, 0]]
+    prints = [int(value) for value in np.packbits(votes > 0, axis=1, bitorder="little").view("<u8")[:, 0]]
+    return prints, lengths
 
 
 def simhash(text: str) -> int:
@@ -149,8 +168,9 @@ def simhash(text: str) -> int:
     return simhashes([text])[0]
 
 
-def _weighted_features(contents: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row, 64-bit hash and weight (in 1/64ths) of the distinct features of each ``content``: its character
+def _weighted_features(contents: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row, 64-bit hash and weight (in 1/64ths) of the distinct features of each ``content``, and the number
+    of characters (letters, digits, hanzi) of each ``content``. The features: its character
     3-grams without punctuation (three code points packed into 63 bits, then mixed; weight 1, that is 64)
     and its words (``_word_feature``). A text of one or two characters has one character feature instead."""
     compact = [_compact(content) for content in contents]
@@ -166,7 +186,8 @@ def _weighted_features(contents: list[str]) -> tuple[np.ndarray, np.ndarray, np.
     word_features = np.frombuffer(b"".join(words), dtype="<u8").reshape(-1, 2)
     return (np.concatenate((gram_rows, few, word_rows)).astype(np.int64),
             np.concatenate((_mix(packed), _mix(points[firsts[few]] + np.uint64(1 << 63)), word_features[:, 0])),
-            np.concatenate((np.full(len(packed) + len(few), 64.0), word_features[:, 1].astype(np.float64))))
+            np.concatenate((np.full(len(packed) + len(few), 64.0), word_features[:, 1].astype(np.float64))),
+            lengths)
 
 
 def _distinct_grams(rows, first, second, third) -> tuple[np.ndarray, np.ndarray]:
@@ -278,9 +299,9 @@ class DuplicateIndex:
 
     def add_texts(self, posts: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """``add_text`` for (post id, text) pairs in order, fingerprinted together (``simhashes``)."""
-        prints = simhashes([text for _, text in posts])
-        return [(hex16(fingerprint), self.add(post_id, fingerprint, short=is_short(text)))
-                for (post_id, text), fingerprint in zip(posts, prints)]
+        prints, lengths = _fingerprints([content_of(text) for _, text in posts])
+        return [(hex16(fingerprint), self.add(post_id, fingerprint, short=length < MIN_CHARS))  # is_short
+                for (post_id, _), fingerprint, length in zip(posts, prints, lengths.tolist())]
 
     def group_of(self, post_id: str) -> str | None:
         row = self._row.get(post_id)

@@ -7,10 +7,15 @@ the vectorizer, the three heads and the SimHash fingerprints run once per batch.
 
 Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
 evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic.
+
+The enriched record is built without validating the post again: a ``Post`` is validated when it is made
+(at crawl time) and is immutable; the ``Enrichment`` added to it is validated. ``warm_up`` freezes what it
+loaded out of the garbage collector's reach (``gc.freeze``), so full collections stop re-scanning the model.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -66,6 +71,10 @@ class Enricher:
 
         self.classify([{"id": "warm-up", "title": "预热", "text": "预热一下模型和地名表"}])
         general_idf()
+        # What is loaded now stays for the life of the process: moved out of the collector's reach, it is
+        # not traversed again by every full collection (each took some 50 ms, about 5 % of enrichment).
+        gc.collect()
+        gc.freeze()
 
     # -- stateless: labels, probabilities, evidence, places --------------------------------------
     def classify(self, records: list[dict]) -> list[dict]:
@@ -136,7 +145,8 @@ class Enricher:
                 evidence=r["evidence"], places=tuple(r["places"]), keywords=tuple(r["keywords"]),
                 simhash=fingerprint, dup_group=group, topic_id=topic_id, model_version=self.model_version,
             )
-            yield EnrichedPost(**post.model_dump(), enrichment=enrichment)
+            # the post was validated when it was made (at crawl time); only the enrichment is new
+            yield EnrichedPost.model_construct(**dict(post), enrichment=enrichment)
 
     def _state(self):
         if self._dups is None:

@@ -31,17 +31,26 @@ a week. ``topics(now)`` ranks by heat, then size.
 State round-trips through plain JSON (``to_dict``/``from_dict``, ``save``/``load``) completely, so a daily
 run continues yesterday's topics exactly as one long run would; reports never change the state.
 ``build_topics(records)`` is the command line's contract: dicts in, ranked topic dicts out.
+
+Speed (enrichment adds every post here, so this is its largest stage): a post's terms are counted in half
+counts by ``Counter`` over each word's cached terms; IDF values missing from the generation are computed
+together; the sweep visits only the topics due (heaps by last post) instead of every topic; the post's
+weighted vector, computed for the candidates, also gives a new topic its length. Each keeps every result
+bit for bit (the order of floating-point sums included): topic assignments and the saved state are those
+of the plain loops.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import os
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from operator import itemgetter
+from itertools import chain
 from pathlib import Path
 
 from sheqing.files import write_json_atomic
@@ -63,33 +72,56 @@ STOPWORDS = frozenset(
 
 def post_terms(title: str, text: str, title_weight: int = 2) -> dict[str, float]:
     """Word vector of a post: sublinear counts (1 + ln tf) of its content words, title words counted
-    ``title_weight`` times. Words of three or more hanzi also lend half a count to each of their character
-    pairs, so that 燃气味 and 燃气泄漏 meet on 燃气."""
-    counts: dict[str, float] = {}
-    get = counts.get
-    for words, weight in ((_words(title), title_weight), (_words(text), 1)):
-        lent = weight * SUBWORD_WEIGHT
-        for word in words:
-            counts[word] = get(word, 0) + weight
-            if len(word) > 2 and _HANZI.fullmatch(word):
-                for i in range(len(word) - 1):
-                    pair = word[i:i + 2]
-                    counts[pair] = get(pair, 0) + lent
-    return {word: 1.0 + math.log(count) if count >= 1 else count for word, count in counts.items()}
+    ``title_weight`` times (a whole number). Words of three or more hanzi also lend half a count to each of
+    their character pairs, so that 燃气味 and 燃气泄漏 meet on 燃气.
+
+    Counted in half counts by ``Counter`` (one C loop) over each word's cached terms (``_HALVES``); every
+    count is a multiple of a half, so the counts, and the order in which terms first appear, are those of
+    adding the word and then its pairs one by one."""
+    counts: Counter[str] = Counter()
+    if title and title_weight > 0:
+        halves = list(chain.from_iterable(map(_HALVES.__getitem__, _words(title))))
+        for _ in range(title_weight):
+            counts.update(halves)
+    if text:
+        counts.update(chain.from_iterable(map(_HALVES.__getitem__, _words(text))))
+    log = math.log
+    return {term: 1.0 + log(halves / 2) if halves >= 2 else halves / 2 for term, halves in counts.items()}
 
 
-def _words(text: str) -> list[str]:
-    if not text:
-        return []
-    return [w for w in content_words(content_of(text)) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS]
+def _words(text: str) -> tuple[str, ...]:
+    return content_words(content_of(text))
 
 
-def _largest(n: int, items) -> list[tuple]:
-    """The ``n`` (key, value) pairs of largest value, largest first; ties by key, larger first."""
-    return sorted(items, key=_VALUE_THEN_KEY, reverse=True)[:n]
+class _TermHalves(dict):
+    """Word -> the terms it adds to a post vector, each once per half count: the word twice, then each
+    character pair of a word of three or more hanzi once; nothing for particles, digits, one-character
+    words and stop words. Filled on first sight; forgotten all at once past ``MAX_WORDS`` words."""
+
+    MAX_WORDS = 500_000
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) >= self.MAX_WORDS:
+            self.clear()
+        if len(word) <= 1 or word.isdigit() or word in STOPWORDS:
+            terms: tuple[str, ...] = ()
+        elif len(word) > 2 and _HANZI.fullmatch(word):
+            terms = (word, word, *(word[i:i + 2] for i in range(len(word) - 1)))
+        else:
+            terms = (word, word)
+        self[word] = terms
+        return terms
 
 
-_VALUE_THEN_KEY = itemgetter(1, 0)
+_HALVES = _TermHalves()
+
+
+def _largest(n: int, mapping: dict) -> list[tuple]:
+    """The ``n`` (key, value) pairs of largest value, largest first; ties by key, larger first.
+    (Sorting (value, key) tuples needs no key function: the same order, faster.)"""
+    return [(key, value) for value, key in sorted(zip(mapping.values(), mapping), reverse=True)[:n]]
+
+
 _NOWHERE: dict = {}  # the postings of a word no open topic has (never written to)
 
 
@@ -121,7 +153,7 @@ class Topic:
         return data
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     """A topic inside the tracker: the sum of its posts' vectors and what the report needs."""
 
@@ -159,39 +191,44 @@ class TopicTracker:
         self.prior_weight, self.probe, self.candidates, self.max_terms = prior_weight, probe, candidates, max_terms
         self.scan, self.doc_terms = scan, doc_terms
         self.clock, self.offset, self.docs = -math.inf, 0.0, 0
-        self.df: dict[str, int] = {}
+        self.df: Counter[str] = Counter()               # word -> posts that had it
         self._topics: dict[str, _State] = {}
         self._post_topic: dict[str, str] = {}
         self._postings: dict[str, dict[str, _State]] = {}  # word -> open topics that have it
         self._idf: dict[str, float] = {}                # IDF values of the current generation
         self._idf_docs, self._idf_generation, self._next_sweep = 0, 0, -math.inf
+        self._open: list[tuple[float, str]] = []        # heap of (last post, id) of the open topics, lazily updated
+        self._closed: list[tuple[float, str]] = []      # heap of (last post, id) of the closed topics
 
     # -- weights ----------------------------------------------------------------------------------
-    def _idf_value(self, word: str) -> float:
+    def _idf_values(self, words) -> dict[str, float]:
+        """The IDF of each word as of now (what a generation holds from the moment it first needs a word)."""
         table, median = general_idf()
-        local = math.log((1 + self.docs) / (1 + self.df.get(word, 0))) + 1.0
-        return (self.docs * local + self.prior_weight * table.get(word, median)) / (self.docs + self.prior_weight)
+        docs, df, prior, log = self.docs, self.df, self.prior_weight, math.log
+        total = docs + prior
+        return {word: (docs * (log((1 + docs) / (1 + df.get(word, 0))) + 1.0) + prior * table.get(word, median))
+                / total for word in words}
 
     def idf(self, word: str) -> float:
         """IDF of ``word``: the tracker's own, blended with jieba's general IDF as ``prior_weight`` documents.
         Values hold for a generation, renewed each time the document count has grown by 10%."""
-        value = self._idf.get(word)
-        if value is None:
-            if self.docs > self._idf_docs * 1.1 + 50:
-                self._idf.clear()
-                self._idf_docs, self._idf_generation = self.docs, self._idf_generation + 1
-            value = self._idf[word] = self._idf_value(word)
-        return value
+        return self._idfs((word,))[word]
 
     def _idfs(self, words) -> dict[str, float]:
-        """``idf`` of each word, one after another (values held for the generation are read directly)."""
-        held, idf = self._idf, self.idf
-        return {word: held.get(word) or idf(word) for word in words}
+        """The generation's values, holding ``idf`` of each of ``words``. A word it does not hold yet renews
+        the generation first if that is due, so the values of ``words`` all belong to one generation.
 
-    def _norm(self, vector: dict[str, float], idf: dict[str, float] | None = None) -> float:
-        """Length of ``vector`` weighted by IDF (``idf``: this generation's value of each word, if known)."""
-        idf = idf or self._idfs(vector)
-        return math.sqrt(sum((value * idf[word]) ** 2 for word, value in vector.items()))
+        The table itself is returned, not a copy: it changes only at the next call (a renewal empties it),
+        and ``add`` reads the post's values before ``_join`` asks again, for a topic's words."""
+        held = self._idf
+        missing = [word for word in words if word not in held]
+        if missing:
+            if self.docs > self._idf_docs * 1.1 + 50:
+                held.clear()
+                self._idf_docs, self._idf_generation = self.docs, self._idf_generation + 1
+                missing = list(words)
+            held.update(self._idf_values(missing))
+        return held
 
     # -- adding posts ----------------------------------------------------------------------------
     def add(self, post_id: str, text: str, published_at: datetime, places=(), category: str | None = None,
@@ -208,34 +245,35 @@ class TopicTracker:
         places = list(dict.fromkeys(p["text"] if isinstance(p, dict) else str(p) for p in places or ()))
         if places and self.place_word_weight != 1:  # where is the places' business; words say what
             inside = {place[i:j] for place in places for j in range(len(place) + 1) for i in range(j + 1)}
-            vector = {w: v * self.place_word_weight if w in inside else v for w, v in vector.items()}
+            found = inside.intersection(vector)
+            if found:  # (a copy: ``terms`` is the caller's)
+                vector = dict(vector)
+                for word in found:
+                    vector[word] *= self.place_word_weight
         if moment > self.clock:
             self.clock, self.offset = moment, published_at.utcoffset().total_seconds()
             if moment >= self._next_sweep:  # at most once a day of data time
                 self._sweep()
                 self._next_sweep = moment + 86400.0
         self.docs += 1
-        df, seen = self.df, self.df.get
-        for word in vector:
-            df[word] = seen(word, 0) + 1
-        generation = self._idf_generation
+        self.df.update(vector.keys())
         idf = self._idfs(vector)
-        if self._idf_generation != generation:  # renewed halfway: take every value from the new generation
-            idf = self._idfs(vector)
-        topic = self._best(vector, idf, moment, places, category)
+        topic, weights = self._best(vector, idf, moment, places, category)
         if topic is None:
             topic = self._topics[f"topic:{post_id}"] = _State(id=f"topic:{post_id}")
-        self._join(topic, post_id, moment, vector, idf, places, category, title or text.split("\n", 1)[0])
+            heapq.heappush(self._open, (moment, topic.id))
+        self._join(topic, post_id, moment, vector, idf, weights, places, category, title or text.split("\n", 1)[0])
         return topic.id
 
-    def _best(self, vector, idf, moment, places, category) -> _State | None:
+    def _best(self, vector, idf, moment, places, category) -> tuple[_State | None, dict[str, float]]:
+        """The topic the post joins (None: it opens one), and the post's IDF-weighted vector."""
         if not vector:
-            return None
-        weights = {word: value * idf[word] for word, value in vector.items()}
-        ranked = _largest(self.doc_terms, weights.items())
+            return None, {}
+        weights = all_weights = {word: value * idf[word] for word, value in vector.items()}
+        ranked = _largest(self.doc_terms, weights)
         if len(weights) > self.doc_terms:  # the tail of a long post hardly moves a cosine
             weights = dict(ranked)
-        norm = math.sqrt(sum(w * w for w in weights.values()))
+        norm = math.sqrt(sum([w * w for w in weights.values()]))
         scaled = {word: w * idf[word] for word, w in weights.items()}  # dot = sum(scaled * topic vector)
         partial: dict[str, float] = {}  # the most telling words' share of the cosine picks the candidates
         budget = self.scan
@@ -246,15 +284,20 @@ class TopicTracker:
             budget, weight, get = budget - len(postings), scaled[word], partial.get
             for topic_id, topic in postings.items():
                 partial[topic_id] = get(topic_id, 0.0) + weight * topic.vector[word] / topic.norm
-        best, best_score = None, self.threshold
-        joinable = [item for item in partial.items() if self._joinable(self._topics[item[0]], moment)]
+        if not partial:
+            return None, all_weights
+        best, best_score, topics = None, self.threshold, self._topics
+        span, clock = self.window.total_seconds(), self.clock
+        joinable = {topic_id: share for topic_id, share in partial.items()
+                    if clock - (topic := topics[topic_id]).last <= span
+                    and topic.first - span <= moment <= topic.last + span}
         for topic_id, _ in _largest(self.candidates, joinable):
-            topic = self._topics[topic_id]
+            topic = topics[topic_id]
             other = topic.vector
             if len(other) < len(scaled):
-                dot = sum(value * scaled[word] for word, value in other.items() if word in scaled)
+                dot = sum([value * scaled[word] for word, value in other.items() if word in scaled])
             else:
-                dot = sum(value * other[word] for word, value in scaled.items() if word in other)
+                dot = sum([value * other[word] for word, value in scaled.items() if word in other])
             score = dot / (norm * topic.norm)
             if score <= 0:
                 continue
@@ -268,21 +311,18 @@ class TopicTracker:
                 score += self.category_bonus
             if score >= best_score and (best is None or score > best_score):
                 best, best_score = topic, score
-        return best
+        return best, all_weights
 
-    def _joinable(self, topic: _State, moment: float) -> bool:
-        span = self.window.total_seconds()
-        return self.clock - topic.last <= span and topic.first - span <= moment <= topic.last + span
-
-    def _join(self, topic: _State, post_id, moment, vector, idf, places, category, title) -> None:
+    def _join(self, topic: _State, post_id, moment, vector, idf, weights, places, category, title) -> None:
         topic.ids.append(post_id)
         topic.times.append(moment)
         topic.first, topic.last = min(topic.first, moment), max(topic.last, moment)
         postings, new = self._postings, not topic.vector
-        if new:  # a new topic (most posts open one): every word is new to it, its length is computed below
+        if new:  # a new topic (most posts open one): every word is new to it, its length is the post's
             topic.vector = {word: 0.0 + value for word, value in vector.items()}
+            topic_id = topic.id
             for word in vector:
-                postings.setdefault(word, {})[topic.id] = topic
+                postings.setdefault(word, {})[topic_id] = topic
         else:
             incremental = topic.generation == self._idf_generation
             sums, square = topic.vector, topic.square
@@ -305,31 +345,45 @@ class TopicTracker:
         if label and (label in topic.titles or len(topic.titles) < 50):
             topic.titles[label] = topic.titles.get(label, 0) + 1
         if topic.generation != self._idf_generation:  # new topic, pruned, or the IDF moved on: recompute
-            known = idf if new else None  # a new topic's words are this post's
-            topic.square, topic.generation = self._norm(topic.vector, known) ** 2, self._idf_generation
+            if new and len(topic.vector) == len(weights):  # a new topic's weights are the post's
+                square = sum([w ** 2 for w in weights.values()])
+            else:  # (a new topic, pruned, has only words of this post)
+                idf = idf if new else self._idfs(topic.vector)
+                square = sum([(value * idf[word]) ** 2 for word, value in topic.vector.items()])
+            # (the square of the length, as the state has always held it: not quite the sum of squares)
+            topic.square, topic.generation = math.sqrt(square) ** 2, self._idf_generation
         topic.norm = math.sqrt(max(topic.square, 0.0))
         self._post_topic[post_id] = topic.id
 
     def _prune(self, topic: _State) -> None:
-        keep = dict(_largest(self.max_terms, topic.vector.items()))
+        keep = dict(_largest(self.max_terms, topic.vector))
         for word in [word for word in topic.vector if word not in keep]:
             self._postings.get(word, _NOWHERE).pop(topic.id, None)
         topic.vector = {word: value for word, value in topic.vector.items() if word in keep}
         topic.generation = -1
 
     def _sweep(self) -> None:
-        """Take closed topics out of the word index (they are never joined again) and forget expired ones."""
+        """Take closed topics out of the word index (they are never joined again) and forget expired ones.
+
+        Only the topics due are visited: the open ones sit in a heap by their last post as it was when they
+        were pushed (a topic joined since is pushed back with its new last post when it comes up), the
+        closed ones, whose last post no longer changes, in another."""
         closed, expired = self.clock - self.window.total_seconds(), self.clock - self.keep.total_seconds()
-        postings = self._postings
-        for topic in list(self._topics.values()):
-            if topic.last < closed and topic.indexed:
-                for word in topic.vector:
-                    postings.get(word, _NOWHERE).pop(topic.id, None)
-                topic.indexed = False
-            if topic.last < expired:
-                del self._topics[topic.id]
-                for post_id in topic.ids:
-                    self._post_topic.pop(post_id, None)
+        postings, topics = self._postings, self._topics
+        while self._open and self._open[0][0] < closed:
+            _, topic_id = heapq.heappop(self._open)
+            topic = topics[topic_id]
+            if topic.last >= closed:
+                heapq.heappush(self._open, (topic.last, topic_id))
+                continue
+            for word in topic.vector:  # an open topic is in the postings of each of its words
+                del postings[word][topic_id]
+            topic.indexed = False
+            heapq.heappush(self._closed, (topic.last, topic_id))
+        while self._closed and self._closed[0][0] < expired:
+            topic = topics.pop(heapq.heappop(self._closed)[1])
+            for post_id in topic.ids:
+                self._post_topic.pop(post_id, None)
 
     # -- reports (read only: they never change what later posts join) ----------------------------
     def topic_of(self, post_id: str) -> str | None:
@@ -345,9 +399,14 @@ class TopicTracker:
     def _report(self, topic: _State, at: float) -> Topic:
         half = self.half_life.total_seconds()
         heat = sum(2.0 ** (-(at - t) / half) for t in topic.times if 0 <= at - t <= HEAT_HORIZON)
-        idf = lambda word: self._idf.get(word) or self._idf_value(word)  # noqa: E731 - peek, never cache
+        held = self._idf
+
+        def idf(word: str) -> float:  # peek: a value the generation does not hold yet is not kept
+            value = held.get(word)
+            return self._idf_values((word,))[word] if value is None else value
+
         weights = {word: value * idf(word) for word, value in topic.vector.items()}
-        keywords = _distinct([word for word, _ in _largest(24, weights.items())])[:8]
+        keywords = _distinct([word for word, _ in _largest(24, weights)])[:8]
         label, label_key = "", None  # the title nearest the centroid (cosine), ties by count
         for title, count in topic.titles.items():
             vector = {word: value * idf(word) for word, value in post_terms(title, "").items()}
@@ -385,7 +444,7 @@ class TopicTracker:
                       half_life=timedelta(seconds=state["half_life_s"]), **{n: state[n] for n in cls.PARAMETERS})
         tracker.clock = -math.inf if state["clock"] is None else state["clock"]
         tracker.offset, tracker.docs = state["offset"], state["docs"]
-        tracker.df, tracker._idf = dict(state["df"]), dict(state["idf"])
+        tracker.df, tracker._idf = Counter(state["df"]), dict(state["idf"])
         tracker._idf_docs, tracker._idf_generation = state["idf_docs"], state["idf_generation"]
         tracker._next_sweep = -math.inf if state["next_sweep"] is None else state["next_sweep"]
         for item in state["topics"]:
@@ -395,6 +454,9 @@ class TopicTracker:
                 tracker._post_topic[post_id] = topic.id
             for word in topic.vector if topic.indexed else ():
                 tracker._postings.setdefault(word, {})[topic.id] = topic
+            (tracker._open if topic.indexed else tracker._closed).append((topic.last, topic.id))
+        heapq.heapify(tracker._open)
+        heapq.heapify(tracker._closed)
         return tracker
 
     def save(self, path: str | os.PathLike) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from crawlers.demo_forum import places as demo_places
 from crawlers.demo_forum.corpus import build_corpus
-from nlp.topics import Topic, TopicTracker, build_topics
+from nlp.topics import Topic, TopicTracker, build_topics, post_terms
 
 START = datetime.fromisoformat("2024-03-01T12:00:00+08:00")
 CST = timezone(timedelta(hours=8))
@@ -175,6 +175,55 @@ def test_build_topics_contract():
     with pytest.raises(ValueError):
         build_topics([dict(id="n:1", title="t", text="没有时区", published_at="2024-03-01T12:00:00")])
     assert isinstance(TopicTracker().topics(), list) and Topic.__dataclass_fields__.keys() >= keys
+
+
+def _post_terms_one_by_one(title: str, text: str, title_weight: int = 2) -> dict[str, float]:
+    """``post_terms`` as its docstring defines it, adding each word and then its pairs one at a time."""
+    import math
+    import re
+
+    from nlp.dedup import content_of, content_words
+    from nlp.topics import STOPWORDS
+
+    counts: dict[str, float] = {}
+    for source, weight in ((title, title_weight), (text, 1)):
+        words = [w for w in content_words(content_of(source)) if len(w) > 1 and not w.isdigit()
+                 and w not in STOPWORDS] if source else []
+        for word in words:
+            counts[word] = counts.get(word, 0) + weight
+            if len(word) > 2 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+                for i in range(len(word) - 1):
+                    counts[word[i:i + 2]] = counts.get(word[i:i + 2], 0) + weight * 0.5
+    return {word: 1.0 + math.log(count) if count >= 1 else count for word, count in counts.items()}
+
+
+def test_post_terms_counted_in_halves_are_the_terms_added_one_by_one():
+    """Same values and same order (the order of a topic's sums, so of its floating-point results)."""
+    for p in demo_posts()[:300]:
+        for weight in (1, 2, 3):
+            expected = _post_terms_one_by_one(p["title"], p["text"], weight)
+            got = post_terms(p["title"], p["text"], weight)
+            assert list(got.items()) == list(expected.items())
+    assert post_terms("", "") == {} and list(post_terms("燃气泄漏燃气味", "")) == ["燃气泄漏", "燃气", "气泄", "泄漏", "燃气味", "气味"]
+
+
+def test_sweep_closes_and_forgets_exactly_the_due_topics_also_after_loading():
+    """The heaps of open and closed topics give what a scan of every topic gives, across a save and load."""
+    tracker = TopicTracker(window=timedelta(days=2), keep=timedelta(days=5))
+    texts = ["小区电梯又困人了，物业不管", "楼下餐馆油烟太大，窗户都不敢开", "消防通道被私家车堵死"]
+    for day in range(12):
+        at = START + timedelta(days=day)
+        tracker.add(f"p:{day}", texts[day % 3] + f"第{day}天", at, title=texts[day % 3][:6])
+        if day == 6:
+            tracker = TopicTracker.from_dict(json.loads(json.dumps(tracker.to_dict())))
+        clock = tracker.clock  # a post a day: every post sweeps first
+        for topic in tracker._topics.values():
+            assert topic.indexed == (topic.last >= clock - 2 * 86400)
+            assert topic.last >= clock - 5 * 86400
+        assert len(tracker._topics) == min(day + 1, 6)
+        indexed = {t.id for t in tracker._topics.values() if t.indexed}
+        assert {topic_id for postings in tracker._postings.values() for topic_id in postings} <= indexed
+        assert len(tracker._open) == len(indexed) and len(tracker._closed) == len(tracker._topics) - len(indexed)
 
 
 def _govmsg_time(value: str) -> datetime:
