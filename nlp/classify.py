@@ -138,10 +138,7 @@ class PostClassifier(BaseEstimator):
     def predict_head(self, head: str, X) -> list[Prediction]:
         """Predictions of one head for a feature matrix (from ``transform``)."""
         model = self.heads_[head]
-        if not hasattr(self, "offsets_"):  # TEMPORARY: the shipped model of logistic heads, until it is retrained
-            proba = model.predict_proba(X)
-        else:
-            proba = _softmax((model.decision_function(X) + self.offsets_[head]) / self.temperature_[head])
+        proba = _softmax((model.decision_function(X) + self.offsets_[head]) / self.temperature_[head])
         classes = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1)
         X = X.tocsr()

@@ -173,7 +173,9 @@ def enrich_pending(settings: Settings, ledger: Ledger, enricher=None, progress=N
     pending = ledger.to_enrich(settings.batches_dir)
     if not pending:
         return report
-    enricher = enricher or make_enricher(settings)
+    if enricher is None:
+        enricher = make_enricher(settings)
+        enricher.warm_up()  # loads everything once and freezes it out of the garbage collector's way
     for batch in pending:
         if progress:
             progress(f"enriching {batch.parent.name}/{batch.name}")
