@@ -319,8 +319,10 @@ class ElasticsearchStore(Store):
             self.client.index(index=self.names.corrections_alias, id=correction.key,
                               document=correction.model_dump(mode="json"), refresh="wait_for")
 
-    def corrections(self, since: datetime | None = None) -> list[Correction]:
-        query = {"range": {"at": {"gte": since.isoformat()}}} if since else {"match_all": {}}
+    def corrections(self, since: datetime | None = None, post_id: str | None = None) -> list[Correction]:
+        filters = ([{"range": {"at": {"gte": since.isoformat()}}}] if since else []) + \
+            ([{"term": {"post_id": post_id}}] if post_id else [])
+        query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
         with self._errors("listing corrections"):
             resp = self.client.search(index=self.names.corrections_alias, query=query,
                                       sort=[{"at": "asc"}, {"post_id": "asc"}, {"field": "asc"}], size=MAX_WINDOW)

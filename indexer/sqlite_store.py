@@ -400,9 +400,9 @@ class SqliteStore(Store):
             db.execute("INSERT OR REPLACE INTO corrections (key, post_id, at_ms, doc) VALUES (?,?,?,?)",
                        (correction.key, correction.post_id, _ms(correction.at), correction.model_dump_json()))
 
-    def corrections(self, since: datetime | None = None) -> list[Correction]:
-        rows = self._read("SELECT doc FROM corrections WHERE at_ms >= ? ORDER BY at_ms, key",
-                          (_ms(since) if since else 0,))
+    def corrections(self, since: datetime | None = None, post_id: str | None = None) -> list[Correction]:
+        rows = self._read("SELECT doc FROM corrections WHERE at_ms >= ? AND (? IS NULL OR post_id = ?) "
+                          "ORDER BY at_ms, key", (_ms(since) if since else 0, post_id, post_id))
         return [Correction.model_validate_json(doc) for (doc,) in rows]
 
 

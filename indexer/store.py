@@ -166,8 +166,8 @@ class Store(abc.ABC):
         """Record a monitor's correction (idempotent by post, field and time)."""
 
     @abc.abstractmethod
-    def corrections(self, since: datetime | None = None) -> list[Correction]:
-        """Every correction (made at or after ``since``), oldest first."""
+    def corrections(self, since: datetime | None = None, post_id: str | None = None) -> list[Correction]:
+        """Every correction (made at or after ``since``; of ``post_id`` only, if given), oldest first."""
 
     def correct_post(self, post_id: str, field: str, new: str, *, by: str, note: str = "",
                      at: datetime | None = None) -> EnrichedPost:

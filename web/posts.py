@@ -59,7 +59,7 @@ def post_page(page: Page):
         found = page.store.search(topic_id=e.topic_id, sort="newest", size=RELATED + 1, **base)
         topic_posts = [h.post for h in found.hits if h.post.id != post.id][:RELATED]
         topic_total = found.total
-    history = [c for c in page.store.corrections() if c.post_id == post.id]
+    history = page.store.corrections(post_id=post.id)
     return page.render(
         "post.html", post=post, labels=_labels(post), duplicates=duplicates, topic_posts=topic_posts,
         topic_total=topic_total, href=safe_href(post.url), history=history, corrected=page.arg("corrected"),

@@ -275,6 +275,11 @@ def test_a_correction_is_recorded_and_changes_the_stored_post(filled):
         ("category", "neighbor_dispute", "environment", "monitor1"), ("risk", "low", "medium", "monitor2"),
         ("category", "environment", "neighbor_dispute", "monitor2")]
     assert [c.new for c in filled.corrections(since=at + timedelta(minutes=1))] == ["medium", "neighbor_dispute"]
+    filled.correct_post("oldtown:1005", "risk", "high", by="monitor1", at=at + timedelta(minutes=3))
+    assert filled.corrections(post_id="oldtown:1008") == corrections
+    assert [c.post_id for c in filled.corrections(post_id="oldtown:1005")] == ["oldtown:1005"]
+    assert [c.post_id for c in filled.corrections(since=at + timedelta(minutes=2), post_id="oldtown:1008")] == \
+        ["oldtown:1008"]
     assert filled.count() == len(POSTS)
 
 
