@@ -56,7 +56,8 @@ def post_text(title: str, body: str) -> str:
     return f"{title}\n{body}" if title else body
 
 
-GOVMSG_FILES = {"votes": "messages_with_votes.csv", "replies": "messages_with_replies.csv"}
+GOVMSG_FILES = {"votes": "messages_with_votes.csv", "replies": "messages_with_replies.csv",
+                "sample": "labelled_sample.csv"}
 
 
 def govmsg(split: str | None = None, data_dir: Path | None = None) -> list[Example]:

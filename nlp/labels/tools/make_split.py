@@ -2,7 +2,7 @@
 
 Run before any training on new labels: python nlp/labels/tools/make_split.py
 - reads nlp/labels/parts/slice_*.csv (message_id, category, risk, sentiment); SLICES says which file of
-  ../shared/data/govmsg each slice labels (round 1: 0-5, round 2: 6-9, round 3: 10-17);
+  ../shared/data/govmsg each slice labels (round 1: 0-5, round 2: 6-9, round 3: 10-17, round 4: 18-19);
 - groups near-duplicate messages over both files (same normalised title, or character 4-gram Jaccard >= 0.6
   on the text) so that reposts never sit on both sides of the split;
 - a message already in govmsg_labels.csv keeps its split and group: splits are drawn once, never redrawn;
@@ -28,9 +28,11 @@ from pathlib import Path
 
 LABELS = Path(__file__).resolve().parents[1]
 GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
-FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv"}
+FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv",
+         "sample": GOVMSG / "labelled_sample.csv"}
 SLICES = {**{n: "votes" for n in (*range(0, 6), *range(10, 14))},
-          **{n: "replies" for n in (*range(6, 10), *range(14, 18))}}
+          **{n: "replies" for n in (*range(6, 10), *range(14, 18))},
+          **{n: "sample" for n in (18, 19)}}
 SEED = 20261122
 HELD_OUT_SHARE = 0.20
 COLUMNS = ["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group", "review"]

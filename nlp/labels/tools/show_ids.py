@@ -13,7 +13,8 @@ from pathlib import Path
 
 LABELS = Path(__file__).resolve().parents[1]
 GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
-FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv"}
+FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv",
+         "sample": GOVMSG / "labelled_sample.csv"}
 
 
 def main(path: str, start: int, count: int) -> None:

@@ -14,11 +14,13 @@ from pathlib import Path
 LABELS = Path(__file__).resolve().parents[1]
 GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
 # slices 0-5 come from messages_with_votes.csv, slices 6-9 (second round) from messages_with_replies.csv;
-# round 3 reads the rest of both files: slices 10-13 (votes) and 14-17 (replies)
+# round 3 reads the rest of both files: slices 10-13 (votes) and 14-17 (replies); round 4 the board's own
+# labelled sample (slices 18-19)
 SOURCES = [("selection.csv", GOVMSG / "messages_with_votes.csv"),
            ("selection_replies.csv", GOVMSG / "messages_with_replies.csv"),
            ("selection_votes_rest.csv", GOVMSG / "messages_with_votes.csv"),
-           ("selection_replies_rest.csv", GOVMSG / "messages_with_replies.csv")]
+           ("selection_replies_rest.csv", GOVMSG / "messages_with_replies.csv"),
+           ("selection_sample.csv", GOVMSG / "labelled_sample.csv")]
 
 
 def main(slice_no: int, start: int, count: int) -> None:
