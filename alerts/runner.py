@@ -3,7 +3,10 @@
 ``AlertRunner(store, rules, routing, mailer).run(now)``:
 
 1. Every rule's findings (``alerts.rules``). A rule that fails is logged and skipped; a store that is
-   down stops the run (``StoreUnavailable``) with nothing half-done, and the next run starts over.
+   down stops the run (``StoreUnavailable``) with nothing half-done, and the next run starts over. Post
+   rules may overlap (an urgent-post rule for any category, a hazard-post rule for hazards from medium up):
+   one event (a topic or thread) found by several of them is one alert, not one per rule
+   (``one_alert_per_event``).
 2. The ledger (the store's alerts, by fingerprint) turns findings into events. A new fingerprint is a new
    alert (status ``new``). A finding for an open alert refreshes its numbers and evidence; it becomes an
    *update* (a new version, announced again) only when the event grew: a higher level, or at least twice
@@ -88,20 +91,24 @@ class AlertRunner:
 
     def run(self, now: datetime) -> AlertRunReport:
         report = AlertRunReport()
+        findings: list[Finding] = []
         for rule in self.rules:
             try:
-                findings = rule.find(self.store, now)
+                findings += rule.find(self.store, now)
             except StoreUnavailable:
                 raise
             except Exception as exc:  # one broken rule must not silence the others
                 log.exception("rule %s failed: %s", rule.name, exc)
                 report.errors.append(f"rule {rule.name}: {type(exc).__name__}: {exc}")
-                continue
-            for finding in findings:
-                self._record(finding, now, report)
+        for finding in one_alert_per_event(findings, self._is_open):
+            self._record(finding, now, report)
         self._deliver(now, report)
         log.info("alerts: %s", report.summary())
         return report
+
+    def _is_open(self, fingerprint: str) -> bool:
+        alert = self.store.get_alert(fingerprint)
+        return alert is not None and alert.status != "resolved"
 
     # -- the ledger ----------------------------------------------------------------------------
     def _record(self, f: Finding, now: datetime, report: AlertRunReport) -> None:
@@ -192,3 +199,27 @@ class AlertRunner:
         buckets = self.store.trend(interval="day", start=start, end=now, **alert.details.get("scope", {}))
         counts = {b.start: b.count for b in buckets}
         return [(start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(_TREND_DAYS)]
+
+
+def one_alert_per_event(findings: list[Finding], is_open) -> list[Finding]:
+    """The findings with at most one per event among post rules (the event: the fingerprint after the rule
+    name, a topic or a thread). Kept: the finding whose alert is already open (its ledger goes on), else the
+    highest level, then the most posts, then the rule listed first; it carries the highest level found."""
+    best: dict[str, tuple[tuple, int]] = {}
+    top: dict[str, int] = {}
+    for n, f in enumerate(findings):
+        if f.rule_type == "post":
+            event = f.fingerprint.split(":", 1)[1]
+            rank = (is_open(f.fingerprint), ALERT_LEVELS.index(f.level), f.size, -n)
+            if event not in best or rank > best[event][0]:
+                best[event] = (rank, n)
+            top[event] = max(top.get(event, 0), ALERT_LEVELS.index(f.level))
+    kept = []
+    for n, f in enumerate(findings):
+        event = f.fingerprint.split(":", 1)[1]
+        if f.rule_type != "post":
+            kept.append(f)
+        elif best[event][1] == n:
+            f.level = ALERT_LEVELS[top[event]]
+            kept.append(f)
+    return kept

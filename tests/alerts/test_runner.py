@@ -83,6 +83,21 @@ def test_one_email_per_event_across_runs_and_growth_is_an_update(store, smtp_ser
     assert alert.numbers["posts"] == 3
 
 
+def test_overlapping_post_rules_raise_one_alert_per_event(store, smtp_server):
+    hazard = PostRule(name="hazard", type="post", min_risk="medium", categories=["utilities"], lookback_hours=24)
+    urgent = PostRule(name="urgent-any", type="post", min_risk="high", lookback_hours=24)
+    store.upsert_posts([gas_leak(1, risk="medium", topic_id="t-gas"), gas_leak(2, topic_id="t-gas")])
+    first = runner(store, smtp_server, rules=[urgent, hazard]).run(DAY)
+    # both rules find topic t-gas: the hazard rule sees two posts, the urgent one one; one alert, one e-mail
+    assert first.raised == ["hazard:t-gas"] and first.sent == 1
+    assert store.get_alert("hazard:t-gas").level == "orange" and store.get_alert("urgent-any:t-gas") is None
+    # the next run goes on with the open alert, even when the other rule would now rank first
+    store.upsert_posts([gas_leak(n, at=DAY, risk="high", topic_id="t-gas") for n in (3, 4, 5)])
+    second = runner(store, smtp_server, rules=[urgent, hazard]).run(DAY + timedelta(minutes=30))
+    assert second.raised == [] and second.updated == ["hazard:t-gas"]
+    assert store.get_alert("urgent-any:t-gas") is None
+
+
 def test_a_resolved_event_reopens_only_with_newer_posts(store, smtp_server):
     store.upsert_posts([gas_leak(1)])
     runner(store, smtp_server).run(DAY)
