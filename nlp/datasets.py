@@ -102,6 +102,15 @@ def cec_risk(text: str) -> str:
     return "critical" if risk_floor(text).level == "critical" else "high"
 
 
+def guide_examples() -> list[Example]:
+    """Short posts the team wrote from the taxonomy guide's table (``nlp/labels/guide_examples.csv``), one
+    situation of each category's "what belongs here" per line: training only, category only. The board
+    rarely reports some of what a community forum does (a gas leak as it happens, a fire, a dog bite)."""
+    with open(LABELS_DIR / "guide_examples.csv", encoding="utf-8", newline="") as fh:
+        return [Example(f"guide:{row['id']}", post_text(row["title"], row["text"]), row["category"], None, None,
+                        "guide") for row in csv.DictReader(fh)]
+
+
 def dup_groups() -> dict[str, str]:
     """Example id (``govmsg:<message id>``) -> its near-duplicate group, from the label file."""
     with open(LABELS_DIR / "govmsg_labels.csv", encoding="utf-8", newline="") as fh:

@@ -1,7 +1,9 @@
 """Training and evaluation of the default classifier (``sheqing train``, ``sheqing eval``).
 
 Training data: the train split of the project's govmsg labels, CEC emergency reports (category and risk,
-weak labels by rule), and for sentiment a balanced sample of Weibo posts with emotion labels (none ->
+weak labels by rule), 92 short posts written from the taxonomy guide's table (category only: situations the
+board rarely reports, such as a gas leak as it happens; grouped 5-fold CV on the train split: category
+macro-F1 0.705 without them, 0.713 with them), and for sentiment a balanced sample of Weibo posts with emotion labels (none ->
 neutral; happiness, like -> positive; anger, disgust, fear, sadness -> negative), because the government
 board has almost no positive messages. Corrections by monitors (a CSV of id, text, category, risk) are added
 when given. Evaluation is on the held-out split only, which nothing here trains or tunes on.
@@ -22,7 +24,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sheqing.records import CATEGORIES, RISKS, SENTIMENTS
 
 from .classify import DEFAULT_MODEL_PATH, PostClassifier
-from .datasets import Example, cec, dup_groups, govmsg, shared_data_dir
+from .datasets import Example, cec, dup_groups, govmsg, guide_examples, shared_data_dir
 from .normalize import normalize_text
 from .risk_rules import apply_floor, risk_floor
 
@@ -63,7 +65,7 @@ def corrections(path: Path) -> list[Example]:
 
 
 def training_examples(corrections_path: Path | None = None) -> list[Example]:
-    examples = govmsg("train") + cec() + weibo_sentiment()
+    examples = govmsg("train") + cec() + weibo_sentiment() + guide_examples()
     if corrections_path:
         fixed = corrections(corrections_path)
         ids = {e.id for e in fixed}
