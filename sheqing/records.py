@@ -27,6 +27,17 @@ def _aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
+def _one_of(allowed: tuple[str, ...], name: str):
+    """A string field that must be one of ``allowed``; else ``unknown <name> 'value'``."""
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {name} {value!r}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
+
+
 def make_post_id(site: str, forum_post_id: str) -> str:
     """The stable id of a post: site name and the forum's own post id."""
     return f"{site}:{forum_post_id}"
@@ -90,17 +101,10 @@ class PlaceMention(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str = Field(description="The mention as written in the post (anonymised names such as A3区 kept).")
-    kind: str = Field(description="province, city, district, street, estate or anonymised.")
+    kind: _one_of(PLACE_KINDS, "place kind") = Field(description="province, city, district, street, estate or anonymised.")
     code: str | None = Field(None, description="Administrative code of the resolved unit (2022 codes).")
     path: tuple[str, ...] = Field((), description="Names from province down to the resolved unit.")
     path_codes: tuple[str, ...] = Field((), description="Codes along the same path.")
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value not in PLACE_KINDS:
-            raise ValueError(f"unknown place kind {value!r}")
-        return value
 
 
 class Enrichment(BaseModel):
@@ -108,9 +112,9 @@ class Enrichment(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    category: str
-    risk: str
-    sentiment: str
+    category: _one_of(CATEGORIES, "category")
+    risk: _one_of(RISKS, "risk")
+    sentiment: _one_of(SENTIMENTS, "sentiment")
     scores: dict[str, dict[str, float]] = Field(description="Probabilities per label, for category, risk, sentiment.")
     evidence: dict[str, list[str]] = Field(description="Terms that drove each label (risk also names rules).")
     places: tuple[PlaceMention, ...] = ()
@@ -119,14 +123,6 @@ class Enrichment(BaseModel):
     dup_group: str = Field(description="Id of the first post of its near-duplicate group (itself if none).")
     topic_id: str | None = None
     model_version: str = ""
-
-    @field_validator("category", "risk", "sentiment")
-    @classmethod
-    def _known_label(cls, value: str, info) -> str:
-        allowed = {"category": CATEGORIES, "risk": RISKS, "sentiment": SENTIMENTS}[info.field_name]
-        if value not in allowed:
-            raise ValueError(f"unknown {info.field_name} {value!r}")
-        return value
 
 
 class EnrichedPost(Post):
@@ -158,8 +154,8 @@ class Alert(BaseModel):
     fingerprint: str = Field(min_length=1, max_length=200)
     rule: str = Field(description="Name of the rule that fired.")
     rule_type: str = Field(description="post, spike or hot_topic.")
-    level: str
-    status: str = "new"
+    level: _one_of(ALERT_LEVELS, "alert level")
+    status: _one_of(ALERT_STATUSES, "alert status") = "new"
     title: str = Field(description="What happened, in one sentence.")
     category: str | None = None
     numbers: dict[str, float | int | str] = Field(default_factory=dict, description="The figures that fired it.")
@@ -170,20 +166,6 @@ class Alert(BaseModel):
     updated_at: AwareDatetime
     history: tuple[AlertEvent, ...] = ()
     details: dict = Field(default_factory=dict, description="Rule-specific data (delivery state, series ...).")
-
-    @field_validator("level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        if value not in ALERT_LEVELS:
-            raise ValueError(f"unknown alert level {value!r}")
-        return value
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        if value not in ALERT_STATUSES:
-            raise ValueError(f"unknown alert status {value!r}")
-        return value
 
 
 class Correction(BaseModel):
