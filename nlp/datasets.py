@@ -36,6 +36,7 @@ class Example:
     risk: str | None
     sentiment: str | None
     source: str
+    group: str | None = None  # near-duplicate group (govmsg ``dup_group``); None: the example is its own
 
 
 def shared_data_dir() -> Path:
@@ -75,7 +76,7 @@ def govmsg(split: str | None = None, data_dir: Path | None = None) -> list[Examp
             if msg is None:
                 raise DataMissing(f"message {row['message_id']} of the label file is not in {GOVMSG_FILES[row['source']]}")
             out.append(Example(f"govmsg:{row['message_id']}", post_text(msg["留言主题"], msg["留言详情"]),
-                               row["category"], row["risk"], row["sentiment"], "govmsg"))
+                               row["category"], row["risk"], row["sentiment"], "govmsg", row["dup_group"]))
     return out
 
 
@@ -109,12 +110,6 @@ def guide_examples() -> list[Example]:
     with open(LABELS_DIR / "guide_examples.csv", encoding="utf-8", newline="") as fh:
         return [Example(f"guide:{row['id']}", post_text(row["title"], row["text"]), row["category"], None, None,
                         "guide") for row in csv.DictReader(fh)]
-
-
-def dup_groups() -> dict[str, str]:
-    """Example id (``govmsg:<message id>``) -> its near-duplicate group, from the label file."""
-    with open(LABELS_DIR / "govmsg_labels.csv", encoding="utf-8", newline="") as fh:
-        return {f"govmsg:{row['message_id']}": row["dup_group"] for row in csv.DictReader(fh)}
 
 
 def govmsg_posts(files: tuple[str, ...] = ("votes", "replies"), secret: bytes = b"govmsg-replay",

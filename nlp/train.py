@@ -24,7 +24,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sheqing.records import CATEGORIES, RISKS, SENTIMENTS
 
 from .classify import DEFAULT_MODEL_PATH, PostClassifier
-from .datasets import Example, cec, dup_groups, govmsg, guide_examples, shared_data_dir
+from .datasets import Example, cec, govmsg, guide_examples, shared_data_dir
 from .normalize import normalize_text
 from .risk_rules import apply_floor, risk_floor
 
@@ -77,10 +77,9 @@ def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | Non
     texts = [e.text for e in examples]
     labels = {"category": [e.category for e in examples], "risk": [e.risk for e in examples],
               "sentiment": [e.sentiment for e in examples]}
-    groups = dup_groups()
     model = PostClassifier(C=C or {"category": 0.1, "risk": 0.1, "sentiment": 0.1}).fit(
         texts, labels, tune_on=[e.source == "govmsg" for e in examples],  # tuned for the board, not for Weibo
-        groups=[groups.get(e.id, e.id) for e in examples])
+        groups=[e.group or e.id for e in examples])
     digest = hashlib.sha1("".join(sorted(e.id + (e.category or "") + (e.risk or "") for e in examples)).encode())
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
