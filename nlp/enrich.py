@@ -10,7 +10,8 @@ evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash
 
 The enriched record is built without validating the post again: a ``Post`` is validated when it is made
 (at crawl time) and is immutable; the ``Enrichment`` added to it is validated. ``warm_up`` freezes what it
-loaded out of the garbage collector's reach (``gc.freeze``), so full collections stop re-scanning the model.
+loaded out of the garbage collector's reach (``gc.freeze``, once per process), so full collections stop
+re-scanning the model.
 """
 
 from __future__ import annotations
@@ -73,8 +74,11 @@ class Enricher:
         general_idf()
         # What is loaded now stays for the life of the process: moved out of the collector's reach, it is
         # not traversed again by every full collection (each took some 50 ms, about 5 % of enrichment).
-        gc.collect()
-        gc.freeze()
+        # Once per process: ``sheqing watch`` builds an enricher every cycle, and freezing each would keep
+        # every earlier cycle's cyclic garbage out of the collector's reach for good.
+        if not gc.get_freeze_count():
+            gc.collect()
+            gc.freeze()
 
     # -- stateless: labels, probabilities, evidence, places --------------------------------------
     def classify(self, records: list[dict]) -> list[dict]:
