@@ -5,7 +5,9 @@ Enrichment: normalise, features, category/risk/sentiment with evidence, risk rul
 topics (``nlp.enrich.Enricher.enrich``), one process. Baseline in the same run: ``jieba.lcut`` (precise
 mode, pure Python) over the same texts. The target is at least 1,500 posts per second.
 
-    python bench/bench_enrich.py [--limit N]
+    python bench/bench_enrich.py [--limit N] [--stages]
+
+``--stages`` also times each stage alone over the same posts (milliseconds per post), where the time goes.
 """
 
 from __future__ import annotations
@@ -40,9 +42,39 @@ def load_posts(limit: int | None) -> list[Post]:
     return posts[:limit] if limit else posts
 
 
+def stage_times(enricher: Enricher, posts: list[Post]) -> dict[str, float]:
+    """Milliseconds per post of each enrichment stage run alone over ``posts``, in a fresh state."""
+    from nlp.datasets import post_text
+    from nlp.dedup import DuplicateIndex
+    from nlp.places import extract_places
+    from nlp.risk_rules import risk_floor
+    from nlp.topics import TopicTracker, post_terms
+
+    model, texts, out = enricher.model, [], {}
+
+    def timed(name, fn):
+        start = time.perf_counter()
+        result = fn()
+        out[name] = (time.perf_counter() - start) * 1000 / len(posts)
+        return result
+
+    texts = timed("normalise", lambda: [post_text(p.title, p.text) for p in posts])
+    X = timed("features", lambda: model.transform(texts))
+    timed("three heads with evidence", lambda: [model.predict_head(h, X) for h in ("category", "risk", "sentiment")])
+    timed("risk rules", lambda: [risk_floor(t) for t in texts])
+    timed("places", lambda: [extract_places(t) for t in texts])
+    timed("near-duplicates", lambda: DuplicateIndex().add_texts([(p.id, t) for p, t in zip(posts, texts)]))
+    terms = timed("topic terms", lambda: [post_terms(p.title, p.text) for p in posts])
+    tracker = TopicTracker()
+    timed("topics", lambda: [tracker.add(p.id, p.text, p.published_at, (), None, title=p.title, terms=t)
+                             for p, t in zip(posts, terms)])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--stages", action="store_true", help="Also time each stage alone.")
     args = ap.parse_args()
     posts = load_posts(args.limit)
     import jieba
@@ -61,6 +93,9 @@ def main() -> None:
     print(f"enrichment: {ours:.0f} posts/s over {n} real messages (target 1,500)")
     print(f"baseline: pure-Python jieba precise-mode segmentation alone: {base:.0f} posts/s")
     print(f"ratio enrichment/baseline: {ours / base:.2f}")
+    if args.stages:
+        for name, ms in stage_times(enricher, posts).items():
+            print(f"  stage {name:27} {ms:.3f} ms/post")
 
 
 if __name__ == "__main__":
