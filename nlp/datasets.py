@@ -107,9 +107,19 @@ def guide_examples() -> list[Example]:
     """Short posts the team wrote from the taxonomy guide's table (``nlp/labels/guide_examples.csv``), one
     situation of each category's "what belongs here" per line: training only, category only. The board
     rarely reports some of what a community forum does (a gas leak as it happens, a fire, a dog bite)."""
-    with open(LABELS_DIR / "guide_examples.csv", encoding="utf-8", newline="") as fh:
-        return [Example(f"guide:{row['id']}", post_text(row["title"], row["text"]), row["category"], None, None,
-                        "guide") for row in csv.DictReader(fh)]
+    return _written("guide_examples.csv", "guide")
+
+
+def written_letters() -> list[Example]:
+    """Board-style letters the team wrote for the four categories the board has fewest of
+    (``nlp/labels/written_letters.csv``): training only, category only; none copies a real message."""
+    return _written("written_letters.csv", "letter")
+
+
+def _written(name: str, source: str) -> list[Example]:
+    with open(LABELS_DIR / name, encoding="utf-8", newline="") as fh:
+        return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row["category"], None, None,
+                        source) for row in csv.DictReader(fh)]
 
 
 def govmsg_posts(files: tuple[str, ...] = ("votes", "replies"), secret: bytes = b"govmsg-replay",

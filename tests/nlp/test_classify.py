@@ -74,6 +74,23 @@ def test_the_shipped_model_classifies_a_fresh_checkout_without_training():
     assert json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text())["version"]
 
 
+def test_the_shipped_model_files_the_demo_forums_threads():
+    """Forum posts, not board letters: the demo corpus's 108 grievance and incident threads (written for the
+    demo, never trained on) with the category each was written for. The model trained without the written
+    letters filed 0.713 of them right, the shipped one 0.778; the gas leak and lift incidents are utilities."""
+    from crawlers.demo_forum.corpus import build_corpus
+    from nlp.datasets import post_text
+
+    threads = [t for t in build_corpus().threads() if t.category and t.kind in ("grievance", "incident")]
+    model = PostClassifier.load()
+    X = model.transform([post_text(t.title, t.posts[0].text) for t in threads])
+    labels = [p.label for p in model.predict_head("category", X)]
+    right = [label == t.category for label, t in zip(labels, threads)]
+    assert len(threads) >= 100 and sum(right) / len(right) >= 0.75
+    utilities = [ok for ok, t in zip(right, threads) if t.incident in ("gas_leak", "lift_trapping")]
+    assert sum(utilities) >= len(utilities) / 2
+
+
 def test_classify_command_line_contract(tmp_path):
     rows = [{"id": "a", "title": "金色家园燃气泄漏", "text": "西湖区金色家园3栋楼道燃气泄漏了，大家快撤离！"},
             {"id": "b", "title": "咨询", "text": "请问社保卡在哪里补办？"}]

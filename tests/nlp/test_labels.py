@@ -36,8 +36,8 @@ def test_rows_name_messages_by_id_with_valid_codes_and_no_text():
         assert r["message_id"].isdigit() and r["source"] in FILES
         assert r["category"] in CATEGORIES and r["risk"] in RISKS and r["sentiment"] in SENTIMENTS, r
         assert r["split"] in ("train", "heldout")
-    # no message text anywhere in the label, part and review files (guide_examples.csv is our own writing;
-    # cec_labels.csv names CEC reports by their file names, the corpus's own identifiers)
+    # no message text anywhere in the label, part and review files (guide_examples.csv and written_letters.csv
+    # are our own writing; cec_labels.csv names CEC reports by their file names, the corpus's own identifiers)
     for path in [LABELS / "govmsg_labels.csv", *LABELS.glob("parts/*.csv"), *LABELS.glob("review/*.csv"),
                  *LABELS.glob("selection*.csv")]:
         assert not HANZI.search(path.read_text(encoding="utf-8")), f"{path.name} holds Chinese text"
@@ -68,10 +68,29 @@ def test_every_held_out_label_was_read_twice_and_train_labels_once_or_rechecked(
             assert (r["review"] == "adjudicated") == (r["message_id"] in decided)
 
 
-def test_guide_examples_are_labelled_with_taxonomy_codes():
-    rows = _rows(LABELS / "guide_examples.csv")
-    assert len({r["id"] for r in rows}) == len(rows)
-    assert {r["category"] for r in rows} == set(CATEGORIES)
+GUIDE, LETTERS = _rows(LABELS / "guide_examples.csv"), _rows(LABELS / "written_letters.csv")
+WRITTEN = GUIDE + LETTERS
+
+
+def test_written_posts_are_labelled_with_taxonomy_codes():
+    assert len({r["id"] for r in WRITTEN}) == len(WRITTEN)
+    assert {r["category"] for r in GUIDE} == set(CATEGORIES)
+    assert {r["category"] for r in LETTERS} == {"school_safety", "neighbor_dispute", "food_drug", "public_order"}
+    assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
+
+
+def test_written_posts_copy_no_real_message(shared_data):
+    """Our writing, not the board's: no run of 20 characters of a written post appears in any message (at 12
+    characters the only shared runs are greetings such as 尊敬的领导：您好！我是)."""
+    run = 20
+    runs = {text[i:i + run] for r in WRITTEN for text in (r["title"] + "\n" + r["text"],)
+            for i in range(len(text) - run + 1)}
+    copied = []
+    for name in FILES.values():
+        for message in _rows(shared_data(f"govmsg/{name}")):
+            text = message["留言主题"] + "\n" + message["留言详情"]
+            copied += [text[i:i + run] for i in range(len(text) - run + 1) if text[i:i + run] in runs][:1]
+    assert not copied, copied[:5]
 
 
 def test_every_labelled_message_exists_in_the_shared_data(shared_data):
