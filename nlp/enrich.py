@@ -8,6 +8,10 @@ the vectorizer, the three heads and the SimHash fingerprints run once per batch.
 Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
 evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic.
 
+A reply is read with its thread's title, as a reader sees it, so "关注一下" under a thread about a gas leak is
+filed with the gas leak; but the facts that set a risk floor must be its own (the guide: judge the risk from
+the facts in the post), or every "求地址" under an opening post about a knife fight would be rated ``high``.
+
 The enriched record is built without validating the post again: a ``Post`` is validated when it is made
 (at crawl time) and is immutable; the ``Enrichment`` added to it is validated. ``warm_up`` freezes what it
 loaded out of the garbage collector's reach (``gc.freeze``, once per process), so full collections stop
@@ -82,7 +86,8 @@ class Enricher:
 
     # -- stateless: labels, probabilities, evidence, places --------------------------------------
     def classify(self, records: list[dict]) -> list[dict]:
-        """Records with ``id``, ``title``, ``text`` -> the ``sheqing classify`` output records."""
+        """Records with ``id``, ``title``, ``text`` (and ``reply``: true for a reply, whose risk floor comes from
+        its own text) -> the ``sheqing classify`` output records."""
         return [{**r, "places": [p.model_dump(mode="json") for p in r["places"]]} for r in self._analyse(records)]
 
     def _analyse(self, records: list[dict]) -> list[dict]:
@@ -97,7 +102,7 @@ class Enricher:
         out = []
         for i, (record, text) in enumerate(zip(records, texts)):
             risk = heads["risk"][i]
-            floor = risk_floor(text)
+            floor = risk_floor(post_text("", record.get("text") or "") if record.get("reply") else text)
             level = apply_floor(risk.label, floor)
             evidence = {head: heads[head][i].evidence for head in heads}
             if level != risk.label:
@@ -136,10 +141,12 @@ class Enricher:
 
     def _enrich_batch(self, posts: list[Post]) -> Iterator[EnrichedPost]:
         dups, topics = self._state()
-        results = self._analyse([{"id": p.id, "title": p.title, "text": p.text} for p in posts])
+        replies = [not (p.floor in (None, 1) and p.reply_to is None) for p in posts]
+        results = self._analyse([{"id": p.id, "title": p.title, "text": p.text, "reply": reply}
+                                 for p, reply in zip(posts, replies)])
         # a reply ("顶", "同问") is judged by its own words, not by the thread title it shares
-        duplicates = dups.add_texts([(p.id, r["text"] if p.floor in (None, 1) and p.reply_to is None else p.text)
-                                     for p, r in zip(posts, results)])
+        duplicates = dups.add_texts([(p.id, p.text if reply else r["text"])
+                                     for p, r, reply in zip(posts, results, replies)])
         for post, r, (fingerprint, group) in zip(posts, results, duplicates):
             place_names = [p.text for p in r["places"]]
             topic_id = topics.add(post.id, post.text, post.published_at, place_names, r["category"],

@@ -51,6 +51,20 @@ def test_enrich_labels_places_duplicates_and_topics(tmp_path):
     assert late.enrichment.dup_group == "demo:1" and late.enrichment.topic_id == leak.topic_id
 
 
+def test_a_reply_is_filed_with_its_thread_but_rated_by_its_own_facts(tmp_path):
+    title = "西岭新城东门有人拿刀打架！"
+    opener = post("10", title, "刚刚西岭新城东门口两伙人打起来了，其中一个手里拿着刀，地上有血，已经有人报警了。")
+    asking = post("11", title, "求地址", 5, floor=2)
+    telling = post("12", title, "又打起来了，有人被砍伤了，救护车刚到", 9, floor=3)
+    out = {p.id: p.enrichment for p in Enricher(state_dir=tmp_path).enrich([opener, asking, telling])}
+    first, second, third = (out[p.id] for p in (opener, asking, telling))
+    assert first.risk == "high" and any(e.startswith("rule:") for e in first.evidence["risk"])
+    assert second.category == first.category  # read with its thread's title
+    assert second.risk not in ("high", "critical")  # "求地址" states no fact of harm
+    assert not any(e.startswith("rule:") for e in second.evidence["risk"])
+    assert third.risk == "high"  # its own words report an injury
+
+
 def test_topics_command_line_contract(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps({"id": p.id, "title": p.title, "text": p.text,
