@@ -1,0 +1,56 @@
+"""Category accuracy on forum posts: the demo forum's grievance and incident threads, each written for a
+taxonomy category (``crawlers/demo_forum``), never trained on. A check in the product's own register
+(short forum posts and replies) beside ``sheqing eval``'s board letters.
+
+    python nlp/tools/demo_accuracy.py [MODEL.skops ...]   (default: the shipped model)
+
+Prints, per model, accuracy and macro-F1 over the opening posts and over all posts (a reply is read with
+its thread's title and counted right when it gets its thread's category), and per incident of the demo
+(gas leak, lift, wage arrears) the share filed right.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from crawlers.demo_forum.corpus import build_corpus  # noqa: E402
+from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier  # noqa: E402
+from nlp.datasets import post_text  # noqa: E402
+
+
+def scores(model: PostClassifier) -> dict[str, dict]:
+    """Per set ("opening posts", "all posts"): its size, accuracy, macro-F1 and, per incident, the share of
+    its opening posts filed right."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    threads = [t for t in build_corpus().threads() if t.category and t.kind in ("grievance", "incident")]
+    sets = {"opening posts": [(t, t.posts[0]) for t in threads],
+            "all posts": [(t, p) for t in threads for p in t.posts]}
+    out = {}
+    for name, pairs in sets.items():
+        truth = [t.category for t, _ in pairs]
+        X = model.transform([post_text(t.title, p.text) for t, p in pairs])
+        labels = [p.label for p in model.predict_head("category", X)]
+        incidents: dict[str, list[bool]] = {}
+        for (thread, _), label in zip(pairs, labels):
+            if thread.incident:
+                incidents.setdefault(thread.incident, []).append(label == thread.category)
+        out[name] = {"n": len(pairs), "accuracy": accuracy_score(truth, labels),
+                     "macro_f1": f1_score(truth, labels, average="macro"),
+                     "incidents": {k: sum(v) / len(v) for k, v in incidents.items()}}
+    return out
+
+
+def main() -> None:
+    for path in sys.argv[1:] or [DEFAULT_MODEL_PATH]:
+        print(f"{path}:")
+        for name, s in scores(PostClassifier.load(Path(path))).items():
+            print(f"  {name:14} {s['n']:4}  accuracy {s['accuracy']:.3f}  macro-F1 {s['macro_f1']:.3f}  "
+                  + "  ".join(f"{k} {v:.2f}" for k, v in sorted(s["incidents"].items())))
+
+
+if __name__ == "__main__":
+    main()
