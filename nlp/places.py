@@ -23,7 +23,7 @@ letter alone before 区 (小区B区) is an estate's block and is left out.
 Housing estates are found by suffix (``ESTATE_SUFFIXES``: 小区, 花园, 家园, 苑, 府, 社区, 村 ...). The name is
 the 2–8 characters before it, read backwards until punctuation, a function word (的, 在, 我们 ...), a place or
 a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives 金色家园), cut after a verb (投诉云栖府 gives
-云栖府). Descriptions are not estates (老旧小区, 附近小区, 新农村, 社区医院, 新城区). An estate right after a
+云栖府) or a time (这两天桥西家园, 凌晨三点金色家园, 上周五溪岸花园 give the estate alone). Descriptions are not estates (老旧小区, 附近小区, 新农村, 社区医院, 新城区). An estate right after a
 district or street (or a road after one) carries its path. A heuristic: on the public messages most estates
 found are real, and a verb + 小区 sometimes slips through.
 """
@@ -282,7 +282,11 @@ _BOUNDARY_WORDS = re.compile("|".join(sorted("""
     拆除 收取 覆盖 包围 围绕 穿越 连接 历任 现任 外来 外地 上千家 出生 依法 致电 仍然 至今 周末 接管 减少 占着 赖盘 加建
     发展 难道 情况 利益方 引流 业主 居民 市民 住户 本人 先生 女士 政府 部门 单位 公司 企业 物业 开发商 领导 干部 街道 辖区
     全体 商品房 安置房 项目 楼盘 整个 附近 周边 周围 隔壁 对面 旁边 老旧 人口密集 居住区 自己 必须 保证 一个 侵犯 侵害 上报
-    负责 入驻 进驻 出进 符合 当时 受害""".split(), key=len, reverse=True)))
+    负责 入驻 进驻 出进 符合 当时 受害
+    两天 几天 些天 前天 明天 后天 当天 那天 这天 每天 天天 整天 白天 早上 上午 中午 下午 傍晚 晚上 夜里 夜间 半夜 凌晨
+    深夜 清晨 早晨 左右 今年 去年 前年 明年 上个月 这个月 本月 上月 下个月 年底 年初 月底 月初""".split(),
+    key=len, reverse=True)) + r"|[0-9零一二三四五六七八九十两]+点(?:[0-9零一二三四五六七八九十]+分|半|多|钟)?"
+    r"|[上本这下](?:周|星期|个?礼拜)[一二三四五六日天末]?|(?:周|星期|礼拜)[一二三四五六日天]")  # times: 这两天桥西家园, 凌晨三点金色家园, 上周五溪岸花园
 # Descriptions, not names (老小区, 新农村, 城中村, 屋顶花园): a name made only of these is not an estate.
 _GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
     老 旧 新 大 小 后 住宅 商品房 安置 拆迁 回迁 公租房 廉租房 高档 大型 封闭式 开放式 所在 其他 其它 相关 有关 同一 城市 城镇

@@ -159,6 +159,15 @@ def test_estate_name_stops_at_function_words_and_verbs():
     assert [m.text for m in extract_places("翠苑小区金色家园")] == ["翠苑小区", "金色家园"]
 
 
+@pytest.mark.parametrize("text, estate", [
+    ("这两天桥西家园有人冒充燃气公司上门", "桥西家园"), ("前几天翠苑小区停电了", "翠苑小区"),
+    ("每天晚上阳光花园门口都很吵", "阳光花园"), ("上周五溪岸花园燃气泄漏", "溪岸花园"),
+    ("凌晨三点金色家园有人打架", "金色家园"), ("昨天晚上10点半左右晟通城小区闻到异味", "晟通城小区"),
+])
+def test_estate_name_starts_after_a_time(text, estate):
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == [estate]
+
+
 @pytest.mark.parametrize("text", [
     "我们小区停水三天", "本小区物业不作为", "该小区没有消防通道", "这个小区太吵", "小区里有人养狗", "小区门口堵车",
     "屋顶花园漏水", "花园里很脏", "社区医院排队", "老旧小区改造", "附近小区都停电了", "新农村建设", "城中村拆迁",
