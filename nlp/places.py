@@ -23,7 +23,8 @@ letter alone before 区 (小区B区) is an estate's block and is left out.
 Housing estates are found by suffix (``ESTATE_SUFFIXES``: 小区, 花园, 家园, 苑, 府, 社区, 村 ...). The name is
 the 2–8 characters before it, read backwards until punctuation, a function word (的, 在, 我们 ...), a place or
 a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives 金色家园), cut after a verb (投诉云栖府 gives
-云栖府) or a time (这两天桥西家园, 凌晨三点金色家园, 上周五溪岸花园 give the estate alone). Descriptions are not estates (老旧小区, 附近小区, 新农村, 社区医院, 新城区). An estate right after a
+云栖府) or a time (这两天桥西家园, 凌晨三点金色家园, 上周五溪岸花园 give the estate alone). Descriptions are
+not estates (老旧小区, 附近小区, 新农村, 美丽乡村, 贫困村, 社区医院, 新城区). An estate right after a
 district or street (or a road after one) carries its path. A heuristic: on the public messages most estates
 found are real, and a verb + 小区 sometimes slips through.
 """
@@ -291,7 +292,7 @@ _BOUNDARY_WORDS = re.compile("|".join(sorted("""
 _GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
     老 旧 新 大 小 后 住宅 商品房 安置 拆迁 回迁 公租房 廉租房 高档 大型 封闭式 开放式 所在 其他 其它 相关 有关 同一 城市 城镇
     城区 市区 县城 部分 很多 不少 各大 普通 农 城中 山 渔 某某 人才 青年 职工 员工 学生 老年 宿舍 私人 空中 屋顶 智慧
-    文明 和谐 美丽 示范 试点 家属 入户 美好 幸福 高危""".split(), key=len, reverse=True)))
+    文明 和谐 美丽 示范 试点 家属 入户 美好 幸福 高危 贫困 重点 自然 行政""".split(), key=len, reverse=True)))
 _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
 
 
@@ -312,8 +313,8 @@ def _suffix_ok(text: str, hit: re.Match) -> bool:
         return False
     if suffix == "府":
         return not start or text[start - 1] not in "政学首官地知城幕洞王天冥"
-    if suffix == "村":
-        return after not in "民庄落级务组干支集容镇领" and text[start - 1:start] != "村"
+    if suffix == "村":  # 村民, 村级 ...; 农村 and 乡村 are the countryside
+        return after not in "民庄落级务组干支集容镇领" and text[start - 1:start] not in ("村", "农", "乡")
     if suffix == "新城":
         return after not in ("区", "镇")
     if suffix == "小区":
