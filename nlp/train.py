@@ -130,14 +130,54 @@ def _urgent(y_true, y_pred) -> dict:
             "true_urgent": int(t.sum()), "predicted_urgent": int(p.sum())}
 
 
+def _resamples(n: int, rounds: int = 1000) -> np.ndarray:
+    """How many times each of ``n`` examples is drawn in each of ``rounds`` bootstrap samples (seeded)."""
+    return np.random.default_rng(SEED).multinomial(n, np.full(n, 1 / n), size=rounds).astype(np.float64)
+
+
+def _interval(values: np.ndarray) -> list[float]:
+    finite = values[np.isfinite(values)]
+    return [round(float(v), 3) for v in np.percentile(finite, [2.5, 97.5])] if len(finite) else [None, None]
+
+
+def _macro_f1_interval(y_true, y_pred, classes, draws: np.ndarray) -> list[float]:
+    """95 % bootstrap interval of macro-F1 (the held-out examples drawn with replacement; in each sample, the
+    mean F1 of the classes it holds)."""
+    index = {c: i for i, c in enumerate(classes)}
+    k = len(classes)
+    pairs = np.array([index[t] * k + index[p] for t, p in zip(y_true, y_pred)])
+    confusion = (draws @ np.eye(k * k)[pairs]).reshape(len(draws), k, k)
+    hits = np.einsum("rkk->rk", confusion)
+    support, predicted = confusion.sum(axis=2), confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(support + predicted > 0, 2 * hits / (support + predicted), 0.0)
+        macro = np.where(support > 0, f1, 0.0).sum(axis=1) / (support > 0).sum(axis=1)
+    return _interval(macro)
+
+
+def _urgent_intervals(y_true, y_pred, draws: np.ndarray) -> dict:
+    urgent = {"high", "critical"}
+    t = np.array([y in urgent for y in y_true], dtype=float)
+    p = np.array([y in urgent for y in y_pred], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"recall_interval": _interval(draws @ (t * p) / (draws @ t)),
+                "precision_interval": _interval(draws @ (t * p) / (draws @ p))}
+
+
 def evaluate(model: PostClassifier, examples: list[Example]) -> dict:
+    """The held-out report: per head, per-class figures, macro-F1 and its 95 % bootstrap interval (rare
+    classes of a few cases move it by several points), the confusion matrix; for risk, high+critical recall
+    and precision, with intervals."""
     pred = predict_all(model, [e.text for e in examples])
+    draws = _resamples(len(examples))
     report = {"n": len(examples)}
     for head, classes in (("category", CATEGORIES), ("risk", RISKS), ("sentiment", SENTIMENTS)):
         truth = [getattr(e, head) for e in examples]
         report[head] = _head_report(truth, pred[head], classes)
+        report[head]["macro_f1_interval"] = _macro_f1_interval(truth, pred[head], classes, draws)
     truth_risk = [e.risk for e in examples]
-    report["risk"]["high_or_critical"] = _urgent(truth_risk, pred["risk"])
+    report["risk"]["high_or_critical"] = {**_urgent(truth_risk, pred["risk"]),
+                                          **_urgent_intervals(truth_risk, pred["risk"], draws)}
     report["risk"]["high_or_critical_model_only"] = _urgent(truth_risk, pred["risk_model_only"])
     return report
 
@@ -146,7 +186,10 @@ def format_report(report: dict) -> str:
     lines = [f"held-out examples: {report['n']}"]
     for head in ("category", "risk", "sentiment"):
         r = report[head]
-        lines.append(f"\n== {head}: macro-F1 {r['macro_f1']:.3f}, accuracy {r['accuracy']:.3f}")
+        low, high = r.get("macro_f1_interval") or (None, None)
+        lines.append(f"\n== {head}: macro-F1 {r['macro_f1']:.3f}"
+                     + (f" (95 % bootstrap interval {low:.3f}-{high:.3f})" if low is not None else "")
+                     + f", accuracy {r['accuracy']:.3f}")
         lines.append(f"{'label':18} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
         for label, m in r["per_class"].items():
             lines.append(f"{label:18} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} {m['support']:8d}")
@@ -158,6 +201,9 @@ def format_report(report: dict) -> str:
                 u = r[key]
                 lines.append(f"high+critical ({words}): recall {u['recall']} at precision {u['precision']} "
                              f"({u['true_urgent']} true, {u['predicted_urgent']} predicted)")
+                if "recall_interval" in u:
+                    lines.append("  95 % bootstrap intervals: recall {0}-{1}, precision {2}-{3}".format(
+                        *u["recall_interval"], *u["precision_interval"]))
     return "\n".join(lines)
 
 

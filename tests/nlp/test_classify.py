@@ -170,3 +170,27 @@ def test_offsets_raise_macro_f1_when_a_rare_class_scores_low():
     assert rare_found(offsets) > rare_found(np.zeros(3))
     t = _temperature(scores, truth)
     assert 0.02 <= t <= 5.0
+
+
+def test_bootstrap_intervals_hold_the_figure_and_widen_for_rare_classes():
+    import numpy as np
+
+    from nlp.train import _head_report, _macro_f1_interval, _resamples, _urgent, _urgent_intervals
+
+    rng = np.random.default_rng(1)
+    classes = ["a", "b", "c"]
+    truth = list(rng.choice(classes, 600, p=[0.6, 0.38, 0.02]))
+    pred = [t if rng.random() < 0.8 else str(rng.choice(classes)) for t in truth]
+    once = np.ones((1, len(truth)))  # every example drawn exactly once: the figure itself
+    assert _macro_f1_interval(truth, pred, classes, once)[0] == round(_head_report(truth, pred, classes)["macro_f1"], 3)
+    low, high = _macro_f1_interval(truth, pred, classes, _resamples(len(truth)))
+    figure = _head_report(truth, pred, classes)["macro_f1"]
+    assert low < figure < high and high - low > 0.05  # a rare class of about 12 cases makes it wide
+    common = [c if c != "c" else "a" for c in truth]
+    narrow = _macro_f1_interval(common, [p if p != "c" else "a" for p in pred], classes, _resamples(len(truth)))
+    assert narrow[1] - narrow[0] < high - low
+    risk_truth = ["high"] * 20 + ["low"] * 180
+    risk_pred = ["high"] * 15 + ["low"] * 5 + ["high"] * 10 + ["low"] * 170
+    u, band = _urgent(risk_truth, risk_pred), _urgent_intervals(risk_truth, risk_pred, _resamples(200))
+    assert band["recall_interval"][0] < u["recall"] < band["recall_interval"][1]
+    assert band["precision_interval"][0] < u["precision"] < band["precision_interval"][1]
