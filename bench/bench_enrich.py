@@ -48,6 +48,7 @@ def stage_times(enricher: Enricher, posts: list[Post]) -> dict[str, float]:
     from nlp.dedup import DuplicateIndex
     from nlp.places import extract_places
     from nlp.risk_rules import risk_floor
+    from nlp.segment import add_words, tokenize
     from nlp.topics import TopicTracker, post_terms
 
     model, texts, out = enricher.model, [], {}
@@ -59,6 +60,8 @@ def stage_times(enricher: Enricher, posts: list[Post]) -> dict[str, float]:
         return result
 
     texts = timed("normalise", lambda: [post_text(p.title, p.text) for p in posts])
+    add_words([])  # (empties the segmenter's memory of cut lines)
+    timed("segmentation (rjieba)", lambda: [tokenize(t) for t in texts])
     X = timed("features", lambda: model.transform(texts))
     timed("three heads with evidence", lambda: [model.predict_head(h, X) for h in ("category", "risk", "sentiment")])
     timed("risk rules", lambda: [risk_floor(t) for t in texts])
