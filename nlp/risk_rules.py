@@ -53,9 +53,11 @@ _RULES = [
           None, "medium"),
     _Rule("death", "high", re.compile(
         r"死亡|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了人|撞死|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
-    _Rule("violence", "high", re.compile(r"殴打|打人|被打(?![击扰折卡包印听压])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴"), None, "medium"),
+    _Rule("violence", "high", re.compile(
+        r"殴打|打人|被打(?![击扰折卡包印听压])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"), None, "medium"),
     _Rule("threat of violence or self-harm", "high",
-          re.compile(r"扬言|同归于尽|跳楼|轻生|自杀|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"), None, None),
+          re.compile(r"扬言|同归于尽|跳楼|跳下去|跳下来|轻生|自杀|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"),
+          None, None),
     _Rule("gas smell", "medium", re.compile(r"燃气味|煤气味|天然气味|液化气味|闻到.{0,6}(?:燃气|煤气|天然气)"), "medium"),
     _Rule("fire hazard", "medium", re.compile(
         r"火灾隐患|消防隐患|消防通道.{0,8}(?:占|堵|停)|占用.{0,4}消防通道|堵塞.{0,4}消防通道|堵死.{0,4}消防通道|飞线充电"

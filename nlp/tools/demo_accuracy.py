@@ -6,7 +6,8 @@ taxonomy category (``crawlers/demo_forum``), never trained on. A check in the pr
 
 Prints, per model, accuracy and macro-F1 over the opening posts and over all posts (a reply is read with
 its thread's title and counted right when it gets its thread's category), and per incident of the demo
-(gas leak, lift, wage arrears) the share filed right.
+(gas leak, lift, wage arrears) the share filed right; and the recall and precision of high+critical risk
+(model and rules) on the opening posts, whose intended risk the corpus records too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from crawlers.demo_forum.corpus import build_corpus  # noqa: E402
 from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier  # noqa: E402
 from nlp.datasets import post_text  # noqa: E402
+from nlp.risk_rules import apply_floor, risk_floor  # noqa: E402
+from nlp.train import _urgent  # noqa: E402
 
 
 def scores(model: PostClassifier) -> dict[str, dict]:
@@ -41,15 +44,24 @@ def scores(model: PostClassifier) -> dict[str, dict]:
         out[name] = {"n": len(pairs), "accuracy": accuracy_score(truth, labels),
                      "macro_f1": f1_score(truth, labels, average="macro"),
                      "incidents": {k: sum(v) / len(v) for k, v in incidents.items()}}
+    openers = [(t, t.posts[0]) for t in threads if t.risk]
+    texts = [post_text(t.title, p.text) for t, p in openers]
+    risks = [apply_floor(p.label, risk_floor(text))
+             for p, text in zip(model.predict_head("risk", model.transform(texts)), texts)]
+    out["risk of opening posts"] = _urgent([t.risk for t, _ in openers], risks)
     return out
 
 
 def main() -> None:
     for path in sys.argv[1:] or [DEFAULT_MODEL_PATH]:
         print(f"{path}:")
-        for name, s in scores(PostClassifier.load(Path(path))).items():
+        found = scores(PostClassifier.load(Path(path)))
+        urgent = found.pop("risk of opening posts")
+        for name, s in found.items():
             print(f"  {name:14} {s['n']:4}  accuracy {s['accuracy']:.3f}  macro-F1 {s['macro_f1']:.3f}  "
                   + "  ".join(f"{k} {v:.2f}" for k, v in sorted(s["incidents"].items())))
+        print(f"  risk high+critical of opening posts (model and rules): recall {urgent['recall']} at precision "
+              f"{urgent['precision']} ({urgent['true_urgent']} true, {urgent['predicted_urgent']} predicted)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("工地塌方有人被埋，救护车还没到", "high"),
     ("楼道里燃气泄漏了，已经报警", "high"),
     ("讨薪工人站在楼顶说要跳楼", "high"),
+    ("有个工人爬上了塔吊，说今天不给钱就跳下去", "high"),
+    ("隔壁天天打老婆，昨晚一直喊救命", "high"),
     ("邻居拿刀扬言报复", "high"),
     ("昨晚两伙人在烧烤店门口斗殴，有人受伤", "high"),
     ("爆炸致5人死亡", "critical"),

@@ -103,12 +103,28 @@ def shoot(driver, name: str) -> None:
 
 def click_and_wait(driver, element) -> None:
     """Click something that loads a page, and wait until the new page has replaced the old one."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(element))
+    WebDriverWait(driver, 15).until(lambda _: _detached(element))
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _detached(element) -> bool:
+    """True once ``element`` has left the document. Asked while the old page is being torn down, ChromeDriver
+    sometimes answers "Node with given id does not belong to the document" (an unknown error) instead of a
+    stale-element error: that answer means the same."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def no_dialog(driver) -> bool:
