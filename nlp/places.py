@@ -8,7 +8,8 @@ distinct mention once (a unit named twice, as 杭州市 and 杭州, once), in or
 Finding names: almost every full name ends in one of a few characters (镇 道 乡 区 县 市 ...), so a regular
 expression finds those and a dictionary keyed by the last two characters gives the names that may end there;
 the few hundred other forms (杭州, 浙江, 内蒙古) are one trie-shaped regular expression. Where matches overlap,
-the leftmost, then the longest, wins.
+the leftmost, then the longest, wins. A two-character name counts only where the segmenter reads a word
+starting with it (or a word of places ending with it, 吉林长春): 这几天水发黑 names no 天水, 确保山区 no 保山.
 
 Resolving them: many names repeat (西湖区 in 杭州 and 南昌, 城关镇 in 88 counties). A name with several
 candidates is settled by (1) the other places in the text: the candidate above or below most of them wins
@@ -175,18 +176,20 @@ class PlaceIndex:
             if start < reach:
                 continue
             units, short = forms[text[start:end]]
-            if self._keep(text, start, end, short):
+            if self._keep(text, start, end, short, forms):
                 reach = end
                 level = min(self.levels[u] for u in units)
                 matches.append(_Match(start, end, text[start:end], units, LEVELS[level]))
         return matches
 
     @staticmethod
-    def _keep(text: str, start: int, end: int, short: bool) -> bool:
+    def _keep(text: str, start: int, end: int, short: bool, forms: dict) -> bool:
         """Whether the name at text[start:end] is a place here rather than part of another word."""
         form, after, before = text[start:end], text[end:end + 1], text[start - 1:start]
         if _NOT_AFTER.get(form[-1]) == after:
             return False
+        if len(form) == 2 and not _read_as_a_place(text, start, end, forms):
+            return False  # 这几天水发黑 names no 天水: the segmenter reads 几天 / 水
         if short:
             return not (_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end)
                         or form[-1] + after in _WORD_AFTER or before + form[0] in _WORD_BEFORE)
@@ -251,6 +254,21 @@ class PlaceIndex:
         top = min(self.levels[u] for u in units)
         highest = [u for u in units if self.levels[u] == top]
         return highest[0] if len(highest) == 1 and len(highest) < len(units) else None
+
+
+def _read_as_a_place(text: str, start: int, end: int, forms: dict, margin: int = 6) -> bool:
+    """Whether the segmenter, reading the name with a few characters either side, starts a word with it (the
+    name alone, or the head of a longer word: 北京地铁, 山西大同) or ends a word of places with it (吉林长春);
+    not when the name is the tail of another word (白天 / 水, 提成 / 都) or a word is cut across it (和 / 县政府)."""
+    from .segment import words_at
+
+    left = max(0, start - margin)
+    name, at = text[start:end], start - left
+    for offset, word in words_at(text[left:end + margin]).items():
+        if offset <= at < offset + len(word):
+            head = word[:at - offset]
+            return word[at - offset:].startswith(name) and (not head or head in forms)
+    return False
 
 
 # -- housing estates --------------------------------------------------------------------------------------

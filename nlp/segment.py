@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-__all__ = ["tokenize", "reference_tokenize", "domain_words", "add_words"]
+__all__ = ["tokenize", "reference_tokenize", "domain_words", "add_words", "words_at"]
 
 DOMAIN_WORDS = Path(__file__).resolve().parent / "data" / "domain_words.txt"
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
@@ -93,6 +93,15 @@ class _LineWords:
 
 
 _LINES = _LineWords(max_chars=1_000_000)  # a few batches of posts; some tens of megabytes at most
+
+
+def words_at(text: str) -> dict[int, str]:
+    """The segmenter's words of ``text`` (punctuation and spaces included), by the offset each starts at."""
+    words, at = {}, 0
+    for word in _fast().cut(text, True):
+        words[at] = word
+        at += len(word)
+    return words
 
 
 def reference_tokenize(text: str) -> list[str]:

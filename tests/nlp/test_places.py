@@ -76,6 +76,11 @@ def test_names_inside_other_words_are_not_places():
     assert places("沿海城市") == []  # not 海城市
     assert places("市和县两级政府") == []  # not 和县
     assert places("老城区改造和郊区农田") == []
+    for text in ("这几天水发黑", "白天水很小", "提成都不过份", "粮贸大厦门前", "确保山区", "响应县政府号召",
+                 "工作人员和县政府"):
+        assert places(text) == [], text  # 天水, 成都, 厦门, 保山, 应县, 和县 across two words
+    assert [p[0] for p in places("看到北京地铁女乘客")] == ["北京"]  # the head of a longer word is the place
+    assert [p[0] for p in places("下周去天水出差")] == ["天水"]
 
 
 def test_ambiguous_name_alone_is_left_unresolved():
