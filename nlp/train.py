@@ -79,12 +79,17 @@ def training_examples(corrections_path: Path | None = None) -> list[Example]:
     return examples
 
 
+def example_weights(examples: list[Example], letter_weight: float = LETTER_WEIGHT) -> list[float]:
+    """The training weight of each example: a letter the team wrote counts ``letter_weight``, the rest 1."""
+    return [letter_weight if e.source == "letter" else 1.0 for e in examples]
+
+
 def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | None = None) -> PostClassifier:
     texts = [e.text for e in examples]
     labels = {"category": [e.category for e in examples], "risk": [e.risk for e in examples],
               "sentiment": [e.sentiment for e in examples]}
     model = PostClassifier(C=C or {"category": 0.1, "risk": 0.1, "sentiment": 0.1}).fit(
-        texts, labels, sample_weight=[LETTER_WEIGHT if e.source == "letter" else 1.0 for e in examples],
+        texts, labels, sample_weight=example_weights(examples),
         tune_on=[e.source == "govmsg" for e in examples],  # tuned for the board, not for Weibo
         groups=[e.group or e.id for e in examples])
     digest = hashlib.sha1("".join(sorted(e.id + (e.category or "") + (e.risk or "") for e in examples)).encode())

@@ -3,8 +3,9 @@ the training data are measured (never on the held-out split).
 
 Folds keep near-duplicate groups together; the score is macro-F1 (and per-class F1) over the board's
 messages only. CEC reports and the posts the team wrote (guide examples, letters) only ever train: they sit
-in the training part of every fold, as ``sheqing train`` weighs them. The head is the default's (``LinearSVC``, C=0.1, balanced class weights) on the default
-features, without the probability offsets.
+in the training part of every fold, weighed as ``sheqing train`` weighs them (``example_weights``). The
+model is the default classifier (``PostClassifier``) with its category head only, fitted without tuning
+its temperature and offsets.
 
     python nlp/tools/cv_category.py [--letter-weight W] [--extra FILE.csv ...]
 
@@ -24,16 +25,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import Example, cec, govmsg, guide_examples, post_text, written_letters  # noqa: E402
-from nlp.train import LETTER_WEIGHT  # noqa: E402
+from nlp.classify import PostClassifier  # noqa: E402
+from nlp.train import LETTER_WEIGHT, example_weights  # noqa: E402
 
 
 def main() -> None:
     from sklearn.metrics import precision_recall_fscore_support
     from sklearn.model_selection import GroupKFold
-    from sklearn.svm import LinearSVC
     from tqdm import tqdm
-
-    from nlp.features import make_vectorizer
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--letter-weight", type=float, default=LETTER_WEIGHT)
@@ -53,12 +52,11 @@ def main() -> None:
     groups = np.array([e.group or e.id for e in board])
     predicted = np.empty(len(board), dtype=object)
     for train, test in tqdm(list(GroupKFold(5).split(texts, y, groups)), desc="folds"):
-        vectorizer = make_vectorizer()
-        X = vectorizer.fit_transform(list(texts[train]) + [e.text for e in written])
-        weights = np.r_[np.ones(len(train)), [args.letter_weight if e.source == "letter" else 1.0 for e in written]]
-        model = LinearSVC(C=0.1, class_weight="balanced", random_state=0)
-        model.fit(X, list(y[train]) + [e.category for e in written], sample_weight=weights)
-        predicted[test] = model.predict(vectorizer.transform(list(texts[test])))
+        fold = [board[i] for i in train] + written
+        model = PostClassifier().fit([e.text for e in fold], {"category": [e.category for e in fold]},
+                                     sample_weight=example_weights(fold, args.letter_weight),
+                                     tune_on=[False] * len(fold))
+        predicted[test] = [p.label for p in model.predict(list(texts[test]))["category"]]
     on_board = np.array([e.source == "govmsg" for e in board])
     labels = sorted(set(y[on_board]))
     p, r, f, s = precision_recall_fscore_support(y[on_board], predicted[on_board].astype(str), labels=labels,

@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from crawlers.demo_forum.corpus import build_corpus  # noqa: E402
 from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier  # noqa: E402
 from nlp.datasets import post_text  # noqa: E402
-from nlp.risk_rules import apply_floor, risk_floor  # noqa: E402
-from nlp.train import _urgent  # noqa: E402
+from nlp.train import _urgent, predict_all  # noqa: E402
 
 
 def scores(model: PostClassifier) -> dict[str, dict]:
     """Per set ("opening posts", "all posts"): its size, accuracy, macro-F1 and, per incident, the share of
-    its opening posts filed right."""
+    its posts filed right; and "risk of opening posts": high+critical recall and precision (model and
+    rules, ``nlp.train.predict_all``)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     threads = [t for t in build_corpus().threads() if t.category and t.kind in ("grievance", "incident")]
@@ -35,8 +35,8 @@ def scores(model: PostClassifier) -> dict[str, dict]:
     out = {}
     for name, pairs in sets.items():
         truth = [t.category for t, _ in pairs]
-        X = model.transform([post_text(t.title, p.text) for t, p in pairs])
-        labels = [p.label for p in model.predict_head("category", X)]
+        predicted = predict_all(model, [post_text(t.title, p.text) for t, p in pairs])
+        labels = predicted["category"]
         incidents: dict[str, list[bool]] = {}
         for (thread, _), label in zip(pairs, labels):
             if thread.incident:
@@ -44,11 +44,10 @@ def scores(model: PostClassifier) -> dict[str, dict]:
         out[name] = {"n": len(pairs), "accuracy": accuracy_score(truth, labels),
                      "macro_f1": f1_score(truth, labels, average="macro"),
                      "incidents": {k: sum(v) / len(v) for k, v in incidents.items()}}
-    openers = [(t, t.posts[0]) for t in threads if t.risk]
-    texts = [post_text(t.title, p.text) for t, p in openers]
-    risks = [apply_floor(p.label, risk_floor(text))
-             for p, text in zip(model.predict_head("risk", model.transform(texts)), texts)]
-    out["risk of opening posts"] = _urgent([t.risk for t, _ in openers], risks)
+        if name == "opening posts":
+            rated = [(t.risk, risk) for (t, _), risk in zip(pairs, predicted["risk"]) if t.risk]
+            risk_of_openers = _urgent([want for want, _ in rated], [got for _, got in rated])
+    out["risk of opening posts"] = risk_of_openers
     return out
 
 
