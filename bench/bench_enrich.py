@@ -49,7 +49,7 @@ def stage_times(enricher: Enricher, posts: list[Post]) -> dict[str, float]:
     from nlp.places import extract_places
     from nlp.risk_rules import risk_floor
     from nlp.segment import add_words, tokenize
-    from nlp.topics import TopicTracker, post_terms
+    from nlp.topics import TopicTracker, posts_terms
 
     model, texts, out = enricher.model, [], {}
 
@@ -67,7 +67,8 @@ def stage_times(enricher: Enricher, posts: list[Post]) -> dict[str, float]:
     timed("risk rules", lambda: [risk_floor(t) for t in texts])
     timed("places", lambda: [extract_places(t) for t in texts])
     timed("near-duplicates", lambda: DuplicateIndex().add_texts([(p.id, t) for p, t in zip(posts, texts)]))
-    terms = timed("topic terms", lambda: [post_terms(p.title, p.text) for p in posts])
+    terms = timed("topic terms", lambda: [terms for at in range(0, len(posts), 512)
+                                          for terms in posts_terms([(p.title, p.text) for p in posts[at:at + 512]])])
     tracker = TopicTracker()
     timed("topics", lambda: [tracker.add(p.id, p.text, p.published_at, (), None, title=p.title, terms=t)
                              for p, t in zip(posts, terms)])

@@ -3,7 +3,7 @@
 ``Enricher.classify(records)`` is the stateless part (the ``sheqing classify`` contract); ``Enricher.enrich``
 adds the stateful parts, near-duplicate groups and topics, whose state lives in ``state_dir`` (plain JSON)
 so that tomorrow's repost joins today's original and a topic grows across runs. Work is done in batches:
-the vectorizer, the three heads and the SimHash fingerprints run once per batch.
+the vectorizer, the three heads, the SimHash fingerprints and the topics' word vectors run once per batch.
 
 Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
 evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic.
@@ -32,6 +32,7 @@ from sheqing.records import EnrichedPost, Enrichment, Post
 from .classify import DEFAULT_MODEL_PATH, PostClassifier
 from .datasets import post_text
 from .risk_rules import apply_floor, risk_floor
+from .topics import posts_terms
 
 __all__ = ["Enricher"]
 
@@ -147,10 +148,11 @@ class Enricher:
         # a reply ("顶", "同问") is judged by its own words, not by the thread title it shares
         duplicates = dups.add_texts([(p.id, p.text if reply else r["text"])
                                      for p, r, reply in zip(posts, results, replies)])
-        for post, r, (fingerprint, group) in zip(posts, results, duplicates):
+        terms = posts_terms([(p.title, p.text) for p in posts])
+        for post, r, (fingerprint, group), vector in zip(posts, results, duplicates, terms):
             place_names = [p.text for p in r["places"]]
             topic_id = topics.add(post.id, post.text, post.published_at, place_names, r["category"],
-                                  title=post.title)
+                                  title=post.title, terms=vector)
             enrichment = Enrichment(
                 category=r["category"], risk=r["risk"], sentiment=r["sentiment"], scores=r["scores"],
                 evidence=r["evidence"], places=tuple(r["places"]), keywords=tuple(r["keywords"]),

@@ -32,8 +32,8 @@ State round-trips through plain JSON (``to_dict``/``from_dict``, ``save``/``load
 run continues yesterday's topics exactly as one long run would; reports never change the state.
 ``build_topics(records)`` is the command line's contract: dicts in, ranked topic dicts out.
 
-Speed (enrichment adds every post here, so this is its largest stage): a post's terms are counted in half
-counts by ``Counter`` over each word's cached terms; IDF values missing from the generation are computed
+Speed (enrichment adds every post here, so this is its largest stage): the terms of a batch of posts are
+counted in half counts together, with numpy (``posts_terms``); IDF values missing from the generation are computed
 together; the sweep visits only the topics due (heaps by last post) instead of every topic; the post's
 weighted vector, computed for the candidates, also gives a new topic its length. Each keeps every result
 bit for bit (the order of floating-point sums included): topic assignments and the saved state are those
@@ -53,11 +53,13 @@ from datetime import datetime, timedelta, timezone
 from itertools import chain
 from pathlib import Path
 
+import numpy as np
+
 from sheqing.files import write_json_atomic
 from nlp.dedup import content_of, content_words, general_idf, strip_markers
 from nlp.normalize import normalize_text
 
-__all__ = ["Topic", "TopicTracker", "build_topics", "post_terms"]
+__all__ = ["Topic", "TopicTracker", "build_topics", "post_terms", "posts_terms"]
 
 HEAT_HORIZON = 24 * 3600.0
 _HANZI = re.compile(r"[\u4e00-\u9fff]+")
@@ -73,49 +75,128 @@ STOPWORDS = frozenset(
 def post_terms(title: str, text: str, title_weight: int = 2) -> dict[str, float]:
     """Word vector of a post: sublinear counts (1 + ln tf) of its content words, title words counted
     ``title_weight`` times (a whole number). Words of three or more hanzi also lend half a count to each of
-    their character pairs, so that 燃气味 and 燃气泄漏 meet on 燃气.
+    their character pairs, so that 燃气味 and 燃气泄漏 meet on 燃气. (``posts_terms`` of one post.)"""
+    return posts_terms([(title, text)], title_weight)[0]
 
-    Counted in half counts by ``Counter`` (one C loop) over each word's cached terms (``_HALVES``); every
-    count is a multiple of a half, so the counts, and the order in which terms first appear, are those of
-    adding the word and then its pairs one by one."""
-    counts: Counter[str] = Counter()
-    if title and title_weight > 0:
-        halves = list(chain.from_iterable(map(_HALVES.__getitem__, _words(title))))
-        for _ in range(title_weight):
-            counts.update(halves)
-    if text:
-        counts.update(chain.from_iterable(map(_HALVES.__getitem__, _words(text))))
-    log = math.log
-    return {term: 1.0 + log(halves / 2) if halves >= 2 else halves / 2 for term, halves in counts.items()}
+
+def posts_terms(posts: list[tuple[str, str]], title_weight: int = 2) -> list[dict[str, float]]:
+    """``post_terms`` of each (title, text), counted for the whole batch at once with numpy.
+
+    Each word stands for its terms in half counts (``_TermTable``: the word twice, then each character
+    pair once), so every count is a whole number of halves: one stable sort by post and term sums them,
+    and each post's terms come out in the order they first appear. The counts, and so the order of a
+    topic's floating-point sums, are those of adding each word and then its pairs one by one (a test
+    compares them); the values come from a table made with ``math.log``, the very numbers the plain loop
+    gives."""
+    table = _TERMS
+    table.make_room()
+    words = [(_words(title) if title and title_weight > 0 else (), _words(text) if text else ())
+             for title, text in posts]
+    spans = np.fromiter(chain.from_iterable((len(t), len(b)) for t, b in words), dtype=np.int64,
+                        count=2 * len(words))
+    ids = np.fromiter(map(table.__getitem__, chain.from_iterable(chain.from_iterable(words))), dtype=np.int64,
+                      count=int(spans.sum()))
+    terms, n_terms = table.terms_of(ids)
+    rows = np.repeat(np.repeat(np.arange(len(words)), spans.reshape(-1, 2).sum(axis=1)), n_terms)
+    halves = np.repeat(np.repeat(np.tile([title_weight, 1], len(words)), spans), n_terms)
+    key = rows * len(table.names) + terms
+    order = np.argsort(key, kind="stable")  # by post and term; within one, first appearance first
+    starts = np.flatnonzero(np.diff(key[order], prepend=-1))
+    sums, first = np.add.reduceat(halves[order], starts) if len(key) else halves, order[starts]
+    by_appearance = np.argsort(first)
+    first, sums = first[by_appearance], sums[by_appearance]
+    names = table.names.values[terms[first]].tolist()
+    values = _half_count_values(int(sums.max(initial=0)))[sums].tolist()
+    ends = np.cumsum(np.bincount(rows[first], minlength=len(words))).tolist()
+    return [dict(zip(names[a:b], values[a:b])) for a, b in zip([0] + ends, ends)]
 
 
 def _words(text: str) -> tuple[str, ...]:
     return content_words(content_of(text))
 
 
-class _TermHalves(dict):
-    """Word -> the terms it adds to a post vector, each once per half count: the word twice, then each
-    character pair of a word of three or more hanzi once; nothing for particles, digits, one-character
-    words and stop words. Filled on first sight; forgotten all at once past ``MAX_WORDS`` words."""
+class _Growing:
+    """A numpy array that grows by appending (capacity doubling); ``values`` holds at least the items."""
+
+    def __init__(self, dtype):
+        self.values, self.size = np.empty(1024, dtype=dtype), 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def extend(self, items) -> None:
+        if self.size + len(items) > len(self.values):
+            grown = np.empty(2 * (self.size + len(items)), dtype=self.values.dtype)
+            grown[:self.size] = self.values[:self.size]
+            self.values = grown
+        self.values[self.size:self.size + len(items)] = items
+        self.size += len(items)
+
+
+class _TermTable(dict):
+    """Word -> word id, for ``posts_terms``. A word adds to a post vector each of its terms once per half
+    count: the word twice, then each character pair of a word of three or more hanzi once; nothing for
+    particles, digits, one-character words and stop words. ``terms_of`` gives the term ids of word ids;
+    ``names`` names each term id. Filled on first sight (new words wait in lists until ``terms_of`` adds
+    them to the arrays); ``make_room`` forgets it all at once, between batches, past ``MAX_WORDS`` words."""
 
     MAX_WORDS = 500_000
 
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        if len(self) >= self.MAX_WORDS:
+    def __init__(self):
+        super().__init__()
+        self.make_room(force=True)
+
+    def make_room(self, force: bool = False) -> None:
+        if force or len(self) >= self.MAX_WORDS:
             self.clear()
+            self._starts, self._counts = _Growing(np.int64), _Growing(np.int64)  # by word id: where its terms are
+            self._flat, self.names = _Growing(np.int64), _Growing(object)     # term ids; term id -> term
+            self._term_ids: dict[str, int] = {}
+            self._new_words: list[tuple[int, ...]] = []
+            self._new_names: list[str] = []
+
+    def __missing__(self, word: str) -> int:
         if len(word) <= 1 or word.isdigit() or word in STOPWORDS:
             terms: tuple[str, ...] = ()
         elif len(word) > 2 and _HANZI.fullmatch(word):
             terms = (word, word, *(word[i:i + 2] for i in range(len(word) - 1)))
         else:
             terms = (word, word)
-        self[word] = terms
-        return terms
+        self._new_words.append(tuple(map(self._term_id, terms)))
+        word_id = self[word] = len(self)
+        return word_id
+
+    def _term_id(self, term: str) -> int:
+        found = self._term_ids.get(term)
+        if found is None:
+            found = self._term_ids[term] = len(self._term_ids)
+            self._new_names.append(term)
+        return found
+
+    def terms_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of a sequence of word ids, one word after another, and how many each word has."""
+        if self._new_words:
+            counts = [len(terms) for terms in self._new_words]
+            self._starts.extend(len(self._flat) + np.cumsum(counts) - counts)
+            self._counts.extend(counts)
+            self._flat.extend(list(chain.from_iterable(self._new_words)))
+            self.names.extend(self._new_names)
+            self._new_words, self._new_names = [], []
+        counts = self._counts.values[ids]
+        offsets = np.repeat(self._starts.values[ids] - (np.cumsum(counts) - counts), counts)
+        return self._flat.values[offsets + np.arange(len(offsets))], counts
 
 
-_HALVES = _TermHalves()
+_TERMS = _TermTable()
+_VALUES: list[float] = []
 
 
+def _half_count_values(most: int) -> np.ndarray:
+    """Value of each count in halves up to ``most``: 1 + ln(count) from one whole count up, else the count."""
+    while len(_VALUES) <= most:
+        halves = len(_VALUES)
+        _VALUES.append(1.0 + math.log(halves / 2) if halves >= 2 else halves / 2)
+    return np.array(_VALUES[:most + 1])
 def _largest(n: int, mapping: dict) -> list[tuple]:
     """The ``n`` (key, value) pairs of largest value, largest first; ties by key, larger first.
     (Sorting (value, key) tuples needs no key function: the same order, faster.)"""
@@ -484,7 +565,10 @@ def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> li
     tracker = tracker or TopicTracker()
     rows = sorted(((datetime.fromisoformat(r["published_at"]), str(r["id"]), r) for r in records),
                   key=lambda row: (row[0].timestamp(), row[1]))
-    for moment, post_id, record in rows:
-        tracker.add(post_id, record.get("text") or "", moment, record.get("places") or (), record.get("category"),
-                    title=record.get("title") or "")
+    for at in range(0, len(rows), 512):
+        batch = rows[at:at + 512]
+        terms = posts_terms([(record.get("title") or "", record.get("text") or "") for _, _, record in batch])
+        for (moment, post_id, record), vector in zip(batch, terms):
+            tracker.add(post_id, record.get("text") or "", moment, record.get("places") or (),
+                        record.get("category"), title=record.get("title") or "", terms=vector)
     return [topic.to_dict() for topic in tracker.topics()]

@@ -14,7 +14,7 @@ import pytest
 
 from crawlers.demo_forum import places as demo_places
 from crawlers.demo_forum.corpus import build_corpus
-from nlp.topics import Topic, TopicTracker, build_topics, post_terms
+from nlp.topics import Topic, TopicTracker, _TermTable, build_topics, post_terms, posts_terms
 
 START = datetime.fromisoformat("2024-03-01T12:00:00+08:00")
 CST = timezone(timedelta(hours=8))
@@ -197,13 +197,18 @@ def _post_terms_one_by_one(title: str, text: str, title_weight: int = 2) -> dict
     return {word: 1.0 + math.log(count) if count >= 1 else count for word, count in counts.items()}
 
 
-def test_post_terms_counted_in_halves_are_the_terms_added_one_by_one():
-    """Same values and same order (the order of a topic's sums, so of its floating-point results)."""
-    for p in demo_posts()[:300]:
-        for weight in (1, 2, 3):
-            expected = _post_terms_one_by_one(p["title"], p["text"], weight)
-            got = post_terms(p["title"], p["text"], weight)
-            assert list(got.items()) == list(expected.items())
+def test_post_terms_counted_in_halves_are_the_terms_added_one_by_one(monkeypatch):
+    """Same values and same order (the order of a topic's sums, so of its floating-point results), one post
+    at a time or a batch at once, also when the word table is forgotten between batches."""
+    posts = [(p["title"], p["text"]) for p in demo_posts()[:300]] + [("", ""), ("标题", ""), ("", "的 了 12")]
+    for weight in (1, 2, 3):
+        expected = [list(_post_terms_one_by_one(title, text, weight).items()) for title, text in posts]
+        assert [list(post_terms(title, text, weight).items()) for title, text in posts[:40]] == expected[:40]
+        assert [list(terms.items()) for terms in posts_terms(posts, weight)] == expected
+    monkeypatch.setattr(_TermTable, "MAX_WORDS", 50)
+    for at in range(0, len(posts), 7):
+        assert [list(terms.items()) for terms in posts_terms(posts[at:at + 7])] == [
+            list(_post_terms_one_by_one(title, text).items()) for title, text in posts[at:at + 7]]
     assert post_terms("", "") == {} and list(post_terms("燃气泄漏燃气味", "")) == ["燃气泄漏", "燃气", "气泄", "泄漏", "燃气味", "气味"]
 
 
