@@ -38,7 +38,7 @@ __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 HEADS = ("category", "risk", "sentiment")
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
-_CACHES = ("_feature_names", "_counter")  # derived from the fitted attributes: dropped on fit, never saved
+_CACHES = ("_feature_names", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,9 @@ class PostClassifier(BaseEstimator):
     def predict_head(self, head: str, X) -> list[Prediction]:
         """Predictions of one head for a feature matrix (from ``transform``)."""
         model = self.heads_[head]
-        proba = _softmax((model.decision_function(X) + self.offsets_[head]) / self.temperature_[head])
+        # the model's decision_function, without converting its float32 coefficients for every batch
+        proba = _softmax((X @ self._coefficients(head) + model.intercept_ + self.offsets_[head])
+                         / self.temperature_[head])
         classes = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1)
         X = X.tocsr()
@@ -153,6 +155,13 @@ class PostClassifier(BaseEstimator):
         X = self.transform(texts)
         return {head: self.predict_head(head, X) for head in self.heads_}
 
+    def _coefficients(self, head: str) -> np.ndarray:
+        """A head's coefficients as ``decision_function`` multiplies them: float64, one row per feature."""
+        cache = self.__dict__.setdefault("_coef64", {})
+        if head not in cache:
+            cache[head] = np.ascontiguousarray(self.heads_[head].coef_.T, dtype=np.float64)
+        return cache[head]
+
     @staticmethod
     def _contributions(model, X, best) -> np.ndarray:
         """Per stored entry of ``X``: tfidf value x coefficient of its row's predicted class (all rows at once)."""
@@ -165,21 +174,24 @@ class PostClassifier(BaseEstimator):
 
     def _evidence(self, X, contrib, row: int) -> list[str]:
         start, end = X.indptr[row], X.indptr[row + 1]
-        mine = contrib[start:end]
-        top = np.argsort(-mine)[: self.evidence_terms * 4]
+        mine, limit = contrib[start:end], self.evidence_terms * 4
+        top = np.argpartition(-mine, limit)[:limit] if len(mine) > limit else np.arange(len(mine))
+        top = top[np.argsort(-mine[top])]
         terms: list[str] = []
         for term, value in zip(self.feature_names[X.indices[start:end][top]], mine[top].tolist()):
             if value <= 0:
                 break
             if len(term) < 2:  # single characters (被, 的, 了) explain nothing to a reader
                 continue
-            if any(term in t or t in term for t in terms):  # keep 燃气泄漏, drop its pieces 燃气 / 泄漏
-                if not any(term in t for t in terms):
-                    terms = [t for t in terms if t not in term] + [term]
-                continue
-            terms.append(term)
-            if len(terms) == self.evidence_terms:
-                break
+            for other in terms:  # keep 燃气泄漏, drop its pieces 燃气 / 泄漏
+                if term in other or other in term:
+                    if not any(term in t for t in terms):
+                        terms = [t for t in terms if t not in term] + [term]
+                    break
+            else:
+                terms.append(term)
+                if len(terms) == self.evidence_terms:
+                    break
         return terms
 
     # -- persistence ----------------------------------------------------------------------------

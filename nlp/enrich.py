@@ -65,7 +65,9 @@ class Enricher:
         self.n_keywords = keywords
         words = self.model.terms_["words"].split("\n")
         chars = self.model.terms_["chars"].count("\n") + 1
-        self._word_feature = np.array([" " not in w and "\u2009" not in w for w in words] + [False] * chars)
+        # the features a keyword can come from: words (not pairs) of two characters or more
+        self._keyword_feature = np.array([len(w) >= 2 and " " not in w and "\u2009" not in w for w in words]
+                                         + [False] * chars)
         self._dups = None
         self._topics = None
 
@@ -124,10 +126,10 @@ class Enricher:
     def _keywords(self, X, row: int) -> list[str]:
         start, end = X.indptr[row], X.indptr[row + 1]
         cols, vals = X.indices[start:end], X.data[start:end]
-        keep = self._word_feature[cols]
+        keep = self._keyword_feature[cols]
         cols, vals = cols[keep], vals[keep]
-        ranked = self.model.feature_names[cols[np.argsort(-vals)]].tolist()
-        return [term for term in ranked if len(term) >= 2][: self.n_keywords]
+        top = np.lexsort((cols, -vals))[:self.n_keywords]  # the highest weights; equal ones in vocabulary order
+        return self.model.feature_names[cols[top]].tolist()
 
     # -- stateful: near-duplicates and topics ----------------------------------------------------
     def enrich(self, posts: Iterable[Post], batch_size: int = 512) -> Iterator[EnrichedPost]:

@@ -71,12 +71,11 @@ def _term_key(term: str) -> int:
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """Term counts as scikit-learn's vectorizers build them: float64 CSR, column indices sorted."""
-    cells, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
-    indptr = np.zeros(n_rows + 1, dtype=np.int32)
-    np.cumsum(np.bincount(cells // n_cols, minlength=n_rows), out=indptr[1:])
-    return sp.csr_matrix((counts.astype(np.float64), (cells % n_cols).astype(np.int32), indptr),
-                         shape=(n_rows, n_cols))
+    """Term counts as scikit-learn's vectorizers build them: float64 CSR, column indices sorted. (scipy puts
+    the entries into rows in one pass and then sorts and sums each row: faster than one sort of them all.)"""
+    counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
+    counts.sum_duplicates()
+    return counts
 
 
 class BulkCounter:
