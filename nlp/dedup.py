@@ -136,8 +136,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-# For each value of an octet of a hash, the vote (+1 or -1) it gives each of its 8 bits.
-_OCTET_SIGNS = 2 * np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little") - 1.0
+# For each value of an octet of a hash, the vote (+1 or -1) it gives each of its 8 bits. Integers: the
+# products below are then numpy's own loop, not BLAS, whose threads cost more than such small products.
+_OCTET_SIGNS = 2 * np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64) - 1
 
 
 def simhashes(texts: list[str]) -> list[int]:
@@ -155,10 +156,10 @@ def _fingerprints(contents: list[str]) -> tuple[list[int], np.ndarray]:
     (letters, digits and hanzi: what ``is_short`` counts)."""
     rows, hashes, weights, lengths = _weighted_features(contents)
     octets = hashes.view(np.uint8).reshape(-1, 8)  # octet j holds bits 8j .. 8j + 7
-    votes = np.empty((len(contents), 64))
+    votes = np.empty((len(contents), 64), dtype=np.int64)
     for j in range(8):  # the weight behind each value of octet j in each text, times the votes of that value
         weight_by_value = np.bincount(rows * 256 + octets[:, j], weights=weights, minlength=len(contents) * 256)
-        votes[:, 8 * j:8 * j + 8] = weight_by_value.reshape(-1, 256) @ _OCTET_SIGNS
+        votes[:, 8 * j:8 * j + 8] = weight_by_value.astype(np.int64).reshape(-1, 256) @ _OCTET_SIGNS
     prints = [int(value) for value in np.packbits(votes > 0, axis=1, bitorder="little").view("<u8")[:, 0]]
     return prints, lengths
 
