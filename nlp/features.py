@@ -170,14 +170,13 @@ class _KeyTable:
         """Columns of the queries that are keys, and the mask of those queries."""
         queries = queries.astype(np.uint64, copy=False)
         slot = self._home(queries)
-        found = self._keys[slot] == queries
-        cols = np.where(found, self._cols[slot], -1)
-        probing = np.flatnonzero(~found & (self._keys[slot] != self._EMPTY))
-        while len(probing):  # the few whose home slot another key holds: walk on
+        held = self._keys[slot]  # (each gather from the table is a cache miss a query: one of each)
+        found = held == queries
+        probing = np.flatnonzero(~found & (held != self._EMPTY))
+        while len(probing):  # the few whose home slot another key holds: walk on (a hit stays on its slot)
             slot[probing] = (slot[probing] + 1) & self._mask
-            at = slot[probing]
-            hit = self._keys[at] == queries[probing]
-            cols[probing[hit]] = self._cols[at[hit]]
+            held = self._keys[slot[probing]]
+            hit = held == queries[probing]
             found[probing[hit]] = True
-            probing = probing[~hit & (self._keys[at] != self._EMPTY)]
-        return cols[found], found
+            probing = probing[~hit & (held != self._EMPTY)]
+        return self._cols[slot[found]], found
