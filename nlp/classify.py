@@ -115,7 +115,7 @@ class PostClassifier(BaseEstimator):
             if len(np.unique(y[train])) < scores.shape[1]:
                 return None
             model = self._svm(head).fit(X[train], y[train], sample_weight=None if weights is None else weights[train])
-            scores[test] = model.decision_function(X[test])
+            scores[test] = _per_class(model.decision_function(X[test]))
         return scores[tune]
 
     def transform(self, texts: list[str]):
@@ -139,12 +139,12 @@ class PostClassifier(BaseEstimator):
         """Predictions of one head for a feature matrix (from ``transform``)."""
         model = self.heads_[head]
         # the model's decision_function, without converting its float32 coefficients for every batch
-        proba = _softmax((X @ self._coefficients(head) + model.intercept_ + self.offsets_[head])
-                         / self.temperature_[head])
+        scores = _per_class(X @ self._coefficients(head) + model.intercept_)
+        proba = _softmax((scores + self.offsets_[head]) / self.temperature_[head])
         classes = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1)
         X = X.tocsr()
-        contrib = self._contributions(model, X, best)
+        contrib = self._contributions(head, X, best)
         out = []
         for i, (k, row) in enumerate(zip(best, proba.tolist())):
             out.append(Prediction(classes[k], round(row[k], 4), {c: round(p, 4) for c, p in zip(classes, row)},
@@ -162,14 +162,13 @@ class PostClassifier(BaseEstimator):
             cache[head] = np.ascontiguousarray(self.heads_[head].coef_.T, dtype=np.float64)
         return cache[head]
 
-    @staticmethod
-    def _contributions(model, X, best) -> np.ndarray:
+    def _contributions(self, head: str, X, best) -> np.ndarray:
         """Per stored entry of ``X``: tfidf value x coefficient of its row's predicted class (all rows at once)."""
-        k = np.repeat(best, np.diff(X.indptr))
-        if model.coef_.shape[0] > 1:
-            coef = model.coef_[k, X.indices]
+        k, coefficients = np.repeat(best, np.diff(X.indptr)), self._coefficients(head)
+        if coefficients.shape[1] > 1:
+            coef = coefficients[X.indices, k]  # (a feature's coefficients lie side by side: one cache miss)
         else:  # binary: one coefficient row, for class 1 and against class 0
-            coef = model.coef_[0, X.indices] * np.where(k == 1, 1, -1).astype(model.coef_.dtype)
+            coef = coefficients[X.indices, 0] * np.where(k == 1, 1, -1)
         return X.data * coef
 
     def _evidence(self, X, contrib, row: int) -> list[str]:
@@ -240,6 +239,14 @@ class PostClassifier(BaseEstimator):
     def meta(path: Path = DEFAULT_MODEL_PATH) -> dict:
         side = Path(path).with_suffix(".json")
         return json.loads(side.read_text(encoding="utf-8")) if side.exists() else {}
+
+
+def _per_class(decision: np.ndarray) -> np.ndarray:
+    """Decision values with a column per class. A two-class model gives one value, for its second class
+    (positive: that class): as columns, 0 for the first class and the value for the second, so that the
+    softmax is the logistic function of the value and the larger column the model's own prediction."""
+    decision = decision.reshape(len(decision), -1)
+    return np.hstack([np.zeros_like(decision), decision]) if decision.shape[1] == 1 else decision
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

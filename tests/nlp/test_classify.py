@@ -48,6 +48,18 @@ def test_predictions_carry_probabilities_and_evidence_from_the_text(toy_model):
     assert result["sentiment"][0].label == "negative"
 
 
+def test_a_two_class_head_explains_either_class_by_the_terms_that_pull_towards_it():
+    """A two-class linear model has one coefficient row, for its second class: evidence for the first class
+    is the terms that pull the other way."""
+    texts = [t for t, *_ in TOY]
+    model = PostClassifier(min_df=1, C={"noise": 10.0}).fit(
+        texts, {"noise": ["yes" if c == "environment" else "no" for _, c, _, _ in TOY]})
+    got = model.predict(["工地噪音扰民，凌晨打桩", "燃气公司来修燃气表"])["noise"]
+    assert [p.label for p in got] == ["yes", "no"]
+    assert any("噪音" in term for term in got[0].evidence) and any("燃气" in term for term in got[1].evidence)
+    assert not any("噪音" in term for term in got[1].evidence)
+
+
 def test_skops_round_trip_and_refusal_of_foreign_objects(toy_model, tmp_path):
     path = tmp_path / "m.skops"
     toy_model.save(path, meta={"version": "toy"})
