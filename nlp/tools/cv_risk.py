@@ -1,0 +1,66 @@
+"""Grouped 5-fold cross-validation of the risk head on the train split: how well the model alone ranks
+``high``/``critical`` messages, and what it would add to the risk rules (never on the held-out split).
+
+Folds keep near-duplicate groups together. The model is the default classifier (``PostClassifier``) with its
+risk head only, fitted on the other folds plus the CEC reports (their weak risk labels), without tuning its
+temperature and offsets. Each board message gets P(high) + P(critical) from the fold that did not see it.
+The report: the rules alone, the model's own labels, and for each threshold on that probability the recall
+and precision of the model alone and of the model or the rules; then the model's average precision against
+the base rate.
+
+    python nlp/tools/cv_risk.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nlp.classify import PostClassifier  # noqa: E402
+from nlp.datasets import cec, govmsg  # noqa: E402
+from nlp.risk_rules import risk_floor  # noqa: E402
+
+URGENT = ("high", "critical")
+
+
+def main() -> None:
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import GroupKFold
+    from tqdm import tqdm
+
+    board, extra = [e for e in govmsg("train") if e.risk], [e for e in cec() if e.risk]
+    texts = np.array([e.text for e in board], dtype=object)
+    truth = np.isin([e.risk for e in board], URGENT)
+    groups = np.array([e.group or e.id for e in board])
+    urgent_p, labels = np.zeros(len(board)), np.empty(len(board), dtype=object)
+    for train, test in tqdm(list(GroupKFold(5).split(texts, truth, groups)), desc="folds"):
+        fold = [board[i] for i in train] + extra
+        model = PostClassifier().fit([e.text for e in fold], {"risk": [e.risk for e in fold]},
+                                     tune_on=[False] * len(fold))
+        predictions = model.predict(list(texts[test]))["risk"]
+        urgent_p[test] = [sum(p.scores.get(level, 0.0) for level in URGENT) for p in predictions]
+        labels[test] = [p.label for p in predictions]
+    rules = np.array([risk_floor(text).level in URGENT for text in texts])
+
+    def line(name: str, predicted: np.ndarray) -> str:
+        hits = int((predicted & truth).sum())
+        return (f"{name}: recall {hits / truth.sum():.3f} at precision {hits / max(predicted.sum(), 1):.3f} "
+                f"({hits} of {int(truth.sum())}, {int(predicted.sum())} predicted)")
+
+    print(f"board messages in the train split: {len(board)}, high+critical: {int(truth.sum())}")
+    print(line("rules alone", rules))
+    print(line("model's own labels", np.isin(labels.astype(str), URGENT)))
+    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4):
+        model_says = urgent_p >= threshold
+        print(f"P(high+critical) >= {threshold}: " + line("model", model_says) + "; "
+              + line("model or rules", model_says | rules))
+    print(f"model's average precision {average_precision_score(truth, urgent_p):.3f} "
+          f"(base rate {truth.mean():.4f})")
+
+
+if __name__ == "__main__":
+    main()
