@@ -331,8 +331,9 @@ def _suffix_ok(text: str, hit: re.Match) -> bool:
         return False
     if suffix == "府":
         return not start or text[start - 1] not in "政学首官地知城幕洞王天冥"
-    if suffix == "村":  # 村民, 村级 ...; 农村 and 乡村 are the countryside
-        return after not in "民庄落级务组干支集容镇领" and text[start - 1:start] not in ("村", "农", "乡")
+    if suffix == "村":  # 村民, 村级, 村主任 ...; 农村 and 乡村 are the countryside
+        return (after not in "民庄落级务组干支集容镇领" and text[end:end + 2] != "主任"
+                and text[start - 1:start] not in ("村", "农", "乡"))
     if suffix == "新城":
         return after not in ("区", "镇")
     if suffix == "小区":

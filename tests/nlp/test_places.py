@@ -178,9 +178,14 @@ def test_estate_name_starts_after_a_time(text, estate):
     "屋顶花园漏水", "花园里很脏", "社区医院排队", "老旧小区改造", "附近小区都停电了", "新农村建设", "城中村拆迁",
     "村民反映", "导致小区停水", "市政府门口", "在小区门口", "进入小区的车辆", "万科的新城区项目",
     "户口迁回农村", "重视农村养老", "美丽乡村建设", "重点贫困村脱贫", "自然村道路硬化", "行政村合并",
+    "当天村部村主任出面调解", "作为一名村主任", "参加竞选村主任",  # 村主任: a village head, not a village
 ])
 def test_not_estates(text):
     assert [m for m in extract_places(text) if m.kind == "estate"] == []
+
+
+def test_a_village_before_its_head_is_kept():
+    assert [m.text for m in extract_places("王家村村主任不管事") if m.kind == "estate"] == ["王家村"]
 
 
 def test_new_town_district_is_a_district_not_an_estate():
