@@ -179,6 +179,7 @@ def test_estate_name_starts_after_a_time(text, estate):
     "村民反映", "导致小区停水", "市政府门口", "在小区门口", "进入小区的车辆", "万科的新城区项目",
     "户口迁回农村", "重视农村养老", "美丽乡村建设", "重点贫困村脱贫", "自然村道路硬化", "行政村合并",
     "当天村部村主任出面调解", "作为一名村主任", "参加竞选村主任",  # 村主任: a village head, not a village
+    "找了当地村委会", "开发商拒不移交小区", "经济适用房小区漏水",
 ])
 def test_not_estates(text):
     assert [m for m in extract_places(text) if m.kind == "estate"] == []
