@@ -168,6 +168,7 @@ def test_estate_name_stops_at_function_words_and_verbs():
     ("这两天桥西家园有人冒充燃气公司上门", "桥西家园"), ("前几天翠苑小区停电了", "翠苑小区"),
     ("每天晚上阳光花园门口都很吵", "阳光花园"), ("上周五溪岸花园燃气泄漏", "溪岸花园"),
     ("凌晨三点金色家园有人打架", "金色家园"), ("昨天晚上10点半左右晟通城小区闻到异味", "晟通城小区"),
+    ("2019年春节期间拉菲山庄有非法民宿", "拉菲山庄"),
 ])
 def test_estate_name_starts_after_a_time(text, estate):
     assert [m.text for m in extract_places(text) if m.kind == "estate"] == [estate]
@@ -179,7 +180,7 @@ def test_estate_name_starts_after_a_time(text, estate):
     "村民反映", "导致小区停水", "市政府门口", "在小区门口", "进入小区的车辆", "万科的新城区项目",
     "户口迁回农村", "重视农村养老", "美丽乡村建设", "重点贫困村脱贫", "自然村道路硬化", "行政村合并",
     "当天村部村主任出面调解", "作为一名村主任", "参加竞选村主任",  # 村主任: a village head, not a village
-    "找了当地村委会", "开发商拒不移交小区", "经济适用房小区漏水",
+    "找了当地村委会", "开发商拒不移交小区", "经济适用房小区漏水", "收房期间小区停电", "用水高峰期小区停水",
 ])
 def test_not_estates(text):
     assert [m for m in extract_places(text) if m.kind == "estate"] == []
