@@ -197,6 +197,8 @@ def _half_count_values(most: int) -> np.ndarray:
         halves = len(_VALUES)
         _VALUES.append(1.0 + math.log(halves / 2) if halves >= 2 else halves / 2)
     return np.array(_VALUES[:most + 1])
+
+
 def _largest(n: int, mapping: dict) -> list[tuple]:
     """The ``n`` (key, value) pairs of largest value, largest first; ties by key, larger first.
     (Sorting (value, key) tuples needs no key function: the same order, faster.)"""
@@ -473,11 +475,15 @@ class TopicTracker:
     def topics(self, now: datetime | None = None, min_size: int = 1) -> list[Topic]:
         """Topics not yet expired at ``now`` (default: the clock), hottest first, then biggest."""
         at = self.clock if now is None else _epoch(now)
-        reports = [self._report(topic, at) for topic in self._topics.values()
-                   if topic.first <= at and at - topic.last <= self.keep.total_seconds() and len(topic.ids) >= min_size]
+        shown = [topic for topic in self._topics.values()
+                 if topic.first <= at and at - topic.last <= self.keep.total_seconds() and len(topic.ids) >= min_size]
+        titles = list(dict.fromkeys(title for topic in shown for title in topic.titles))
+        title_terms = dict(zip(titles, posts_terms([(title, "") for title in titles])))  # one batch for all
+        reports = [self._report(topic, at, title_terms) for topic in shown]
         return sorted(reports, key=lambda t: (-t.heat, -t.size, -t.last_seen.timestamp(), t.id))
 
-    def _report(self, topic: _State, at: float) -> Topic:
+    def _report(self, topic: _State, at: float, title_terms: dict[str, dict[str, float]]) -> Topic:
+        """The report of one topic; ``title_terms``: ``post_terms`` of each of its titles."""
         half = self.half_life.total_seconds()
         heat = sum(2.0 ** (-(at - t) / half) for t in topic.times if 0 <= at - t <= HEAT_HORIZON)
         held = self._idf
@@ -490,7 +496,7 @@ class TopicTracker:
         keywords = _distinct([word for word, _ in _largest(24, weights)])[:8]
         label, label_key = "", None  # the title nearest the centroid (cosine), ties by count
         for title, count in topic.titles.items():
-            vector = {word: value * idf(word) for word, value in post_terms(title, "").items()}
+            vector = {word: value * idf(word) for word, value in title_terms[title].items()}
             norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
             key = (round(sum(v * weights.get(w, 0.0) for w, v in vector.items()) / norm, 6), count)
             if label_key is None or key > label_key:
