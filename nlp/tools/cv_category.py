@@ -25,14 +25,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import Example, cec, govmsg, guide_examples, post_text, written_letters  # noqa: E402
-from nlp.classify import PostClassifier  # noqa: E402
+from nlp.tools.folds import out_of_fold  # noqa: E402
 from nlp.train import LETTER_WEIGHT, example_weights  # noqa: E402
 
 
 def main() -> None:
     from sklearn.metrics import precision_recall_fscore_support
-    from sklearn.model_selection import GroupKFold
-    from tqdm import tqdm
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--letter-weight", type=float, default=LETTER_WEIGHT)
@@ -47,16 +45,9 @@ def main() -> None:
     if args.letter_weight <= 0:
         letters = []
     written = guide_examples() + letters
-    texts = np.array([e.text for e in board], dtype=object)
     y = np.array([e.category for e in board])
-    groups = np.array([e.group or e.id for e in board])
-    predicted = np.empty(len(board), dtype=object)
-    for train, test in tqdm(list(GroupKFold(5).split(texts, y, groups)), desc="folds"):
-        fold = [board[i] for i in train] + written
-        model = PostClassifier().fit([e.text for e in fold], {"category": [e.category for e in fold]},
-                                     sample_weight=example_weights(fold, args.letter_weight),
-                                     tune_on=[False] * len(fold))
-        predicted[test] = [p.label for p in model.predict(list(texts[test]))["category"]]
+    predicted = np.array([p.label for p in out_of_fold(
+        board, written, "category", lambda fold: example_weights(fold, args.letter_weight))], dtype=object)
     on_board = np.array([e.source == "govmsg" for e in board])
     labels = sorted(set(y[on_board]))
     p, r, f, s = precision_recall_fscore_support(y[on_board], predicted[on_board].astype(str), labels=labels,

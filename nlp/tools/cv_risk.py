@@ -20,31 +20,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.classify import PostClassifier  # noqa: E402
 from nlp.datasets import cec, govmsg  # noqa: E402
 from nlp.risk_rules import risk_floor  # noqa: E402
+from nlp.tools.folds import out_of_fold  # noqa: E402
 
 URGENT = ("high", "critical")
 
 
 def main() -> None:
     from sklearn.metrics import average_precision_score
-    from sklearn.model_selection import GroupKFold
-    from tqdm import tqdm
 
     board, extra = [e for e in govmsg("train") if e.risk], [e for e in cec() if e.risk]
-    texts = np.array([e.text for e in board], dtype=object)
     truth = np.isin([e.risk for e in board], URGENT)
-    groups = np.array([e.group or e.id for e in board])
-    urgent_p, labels = np.zeros(len(board)), np.empty(len(board), dtype=object)
-    for train, test in tqdm(list(GroupKFold(5).split(texts, truth, groups)), desc="folds"):
-        fold = [board[i] for i in train] + extra
-        model = PostClassifier().fit([e.text for e in fold], {"risk": [e.risk for e in fold]},
-                                     tune_on=[False] * len(fold))
-        predictions = model.predict(list(texts[test]))["risk"]
-        urgent_p[test] = [sum(p.scores.get(level, 0.0) for level in URGENT) for p in predictions]
-        labels[test] = [p.label for p in predictions]
-    rules = np.array([risk_floor(text).level in URGENT for text in texts])
+    predictions = out_of_fold(board, extra, "risk")
+    urgent_p = np.array([sum(p.scores.get(level, 0.0) for level in URGENT) for p in predictions])
+    labels = np.isin([p.label for p in predictions], URGENT)
+    rules = np.array([risk_floor(e.text).level in URGENT for e in board])
 
     def line(name: str, predicted: np.ndarray) -> str:
         hits = int((predicted & truth).sum())
@@ -53,7 +44,7 @@ def main() -> None:
 
     print(f"board messages in the train split: {len(board)}, high+critical: {int(truth.sum())}")
     print(line("rules alone", rules))
-    print(line("model's own labels", np.isin(labels.astype(str), URGENT)))
+    print(line("model's own labels", labels))
     for threshold in (0.2, 0.25, 0.3, 0.35, 0.4):
         model_says = urgent_p >= threshold
         print(f"P(high+critical) >= {threshold}: " + line("model", model_says) + "; "

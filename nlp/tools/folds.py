@@ -1,0 +1,30 @@
+"""The cross-validation loop the measuring tools share: grouped 5-fold predictions over the train split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nlp.classify import PostClassifier, Prediction
+from nlp.datasets import Example
+
+
+def out_of_fold(board: list[Example], extra: list[Example], head: str,
+                weights=None) -> list[Prediction]:
+    """``head``'s prediction for each of ``board``, from a model that did not see it: grouped 5-fold (near-
+    duplicate groups kept together), each fold's model the default classifier with that head only, fitted
+    on the other folds plus ``extra`` (examples that only ever train), without tuning its temperature and
+    offsets. ``weights``: a function of the fitted examples giving their training weights (default: none)."""
+    from sklearn.model_selection import GroupKFold
+    from tqdm import tqdm
+
+    texts = np.array([e.text for e in board], dtype=object)
+    groups = np.array([e.group or e.id for e in board])
+    predicted: list[Prediction | None] = [None] * len(board)
+    for train, test in tqdm(list(GroupKFold(5).split(texts, groups=groups)), desc="folds"):
+        fold = [board[i] for i in train] + extra
+        model = PostClassifier().fit([e.text for e in fold], {head: [getattr(e, head) for e in fold]},
+                                     sample_weight=None if weights is None else weights(fold),
+                                     tune_on=[False] * len(fold))
+        for i, prediction in zip(test, model.predict(list(texts[test]))[head]):
+            predicted[i] = prediction
+    return predicted
