@@ -33,7 +33,7 @@ from .datasets import Example, cec, govmsg, guide_examples, shared_data_dir, wri
 from .normalize import normalize_text
 from .risk_rules import apply_floor, risk_floor
 
-__all__ = ["training_examples", "train", "evaluate", "format_report"]
+__all__ = ["training_examples", "train", "train_transformers", "evaluate", "format_report"]
 
 WEIBO_PER_CLASS = 400
 LETTER_WEIGHT = 0.3  # a letter the team wrote counts less than a real message
@@ -104,9 +104,31 @@ def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | Non
     return model
 
 
-def predict_all(model: PostClassifier, texts: list[str]) -> dict[str, list[str]]:
+def train_transformers(examples: list[Example], base, out: Path, heads=("category", "risk", "sentiment"),
+                       **params) -> dict:
+    """Fine-tune one transformer classifier per head from the model directory ``base`` (``nlp.transformer``)
+    on the examples that carry that head's label, weighed as the default model weighs them (classes balanced,
+    letters at ``LETTER_WEIGHT``); each is saved to
+    ``out/<head>``, where ``SHEQING_TRANSFORMER_DIR=out`` and ``sheqing eval --transformer out`` find it."""
+    from .transformer import TransformerTextClassifier
+
+    out = Path(out)
+    saved = {}
+    for head in heads:
+        chosen = [e for e in examples if getattr(e, head)]
+        clf = TransformerTextClassifier(model=str(base), **({"class_weight": "balanced"} | params)).fit(
+            [e.text for e in chosen], [getattr(e, head) for e in chosen], sample_weight=example_weights(chosen))
+        saved[head] = clf.save(out / head)
+    return saved
+
+
+def predict_all(model: PostClassifier, texts: list[str], transformer_heads: dict | None = None) -> dict[str, list[str]]:
+    """Each head's label for each text, the risk floor of the rules applied (``risk_model_only``: without it).
+    ``transformer_heads`` (head -> fine-tuned classifier) replace the default model's heads of those names."""
     X = model.transform(texts)
     out = {head: [p.label for p in model.predict_head(head, X)] for head in model.heads_}
+    for head, clf in (transformer_heads or {}).items():
+        out[head] = [str(label) for label in clf.predict(texts)]
     out["risk_model_only"] = out["risk"]
     out["risk"] = [apply_floor(r, risk_floor(t)) for r, t in zip(out["risk"], texts)]
     return out
@@ -169,11 +191,11 @@ def _urgent_intervals(y_true, y_pred, draws: np.ndarray) -> dict:
                 "precision_interval": _interval(draws @ (t * p) / (draws @ p))}
 
 
-def evaluate(model: PostClassifier, examples: list[Example]) -> dict:
+def evaluate(model: PostClassifier, examples: list[Example], transformer_heads: dict | None = None) -> dict:
     """The held-out report: per head, per-class figures, macro-F1 and its 95 % bootstrap interval (rare
     classes of a few cases move it by several points), the confusion matrix; for risk, high+critical recall
-    and precision, with intervals."""
-    pred = predict_all(model, [e.text for e in examples])
+    and precision, with intervals. ``transformer_heads`` are measured in place of the model's heads."""
+    pred = predict_all(model, [e.text for e in examples], transformer_heads)
     draws = _resamples(len(examples))
     report = {"n": len(examples)}
     for head, classes in (("category", CATEGORIES), ("risk", RISKS), ("sentiment", SENTIMENTS)):

@@ -8,6 +8,7 @@
     sheqing classify IN.jsonl -o OUT.jsonl    category, risk, sentiment, places, scores, evidence per line
     sheqing topics IN.jsonl -o TOPICS.json    issues (topics) ranked by heat
     sheqing train / sheqing eval              train the default model / measure it on the held-out split
+    sheqing train --transformer DIR -o OUT    fine-tune transformer heads; sheqing eval --transformer OUT
     sheqing store install | status            create/upgrade the store; what it holds
     sheqing search [TEXT] [filters]           search stored posts
     sheqing trend [--interval day] [--by F]   posts per time bucket
@@ -155,17 +156,42 @@ def _records(rows, required: tuple[str, ...]) -> list[dict]:
     return records
 
 
+HEAD_NAMES = ("category", "risk", "sentiment")
+
+
 @main.command()
 @click.option("--corrections", type=click.Path(exists=True, dir_okay=False), help="CSV of monitors' corrections.")
-@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), help="Where to save the model.")
-def train(corrections: str | None, output_path: str | None) -> None:
+@click.option("-o", "--output", "output_path", type=click.Path(),
+              help="Where to save the model (with --transformer: a folder, default var/models/transformer).")
+@click.option("--transformer", "base", type=click.Path(exists=True, file_okay=False),
+              help="Fine-tune transformer heads from this local model directory instead (needs the transformers "
+                   "extra; hours on a CPU).")
+@click.option("--heads", default=",".join(HEAD_NAMES), show_default=True, help="With --transformer: which heads.")
+@click.option("--epochs", default=3, show_default=True, help="With --transformer: passes over the data.")
+@click.option("--max-length", default=256, show_default=True, help="With --transformer: tokens read per post.")
+@click.option("--learning-rate", default=5e-5, show_default=True, help="With --transformer: peak learning rate.")
+def train(corrections: str | None, output_path: str | None, base: str | None, heads: str, epochs: int,
+          max_length: int, learning_rate: float) -> None:
     """Train the default classifier from the label files (never on the held-out split)."""
     from pathlib import Path
 
     from nlp.classify import DEFAULT_MODEL_PATH
-    from nlp.train import train as fit, training_examples
+    from nlp.train import train as fit, train_transformers, training_examples
 
     examples = training_examples(Path(corrections) if corrections else None)
+    if base:
+        chosen = tuple(h.strip() for h in heads.split(",") if h.strip())
+        unknown = sorted(set(chosen) - set(HEAD_NAMES))
+        if unknown or not chosen:
+            raise click.BadParameter(f"heads are {', '.join(HEAD_NAMES)}; got {heads!r}", param_hint="--heads")
+        out = Path(output_path or "var/models/transformer")
+        click.echo(f"fine-tuning {', '.join(chosen)} from {base} on {len(examples)} examples ...")
+        saved = train_transformers(examples, base, out, chosen, epochs=epochs, max_length=max_length,
+                                   learning_rate=learning_rate)
+        for head, path in saved.items():
+            click.echo(f"{head}: saved to {path}")
+        click.echo(f"measure it: sheqing eval --transformer {out}; use it: SHEQING_TRANSFORMER_DIR={out}")
+        return
     out = Path(output_path) if output_path else DEFAULT_MODEL_PATH
     click.echo(f"training on {len(examples)} examples ...")
     model = fit(examples, out)
@@ -176,7 +202,10 @@ def train(corrections: str | None, output_path: str | None) -> None:
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--external", is_flag=True, help="Also cross-validate the machinery on the board's own 7 labels.")
-def evaluate(model_path: str | None, as_json: bool, external: bool) -> None:
+@click.option("--transformer", "transformer_dir", type=click.Path(exists=True, file_okay=False),
+              help="Measure the fine-tuned heads in this folder (category/, risk/, sentiment/) in place of the "
+                   "model's heads of those names.")
+def evaluate(model_path: str | None, as_json: bool, external: bool, transformer_dir: str | None) -> None:
     """Measure the model on the held-out split: per-class P/R/F1, macro-F1, confusion, urgent recall."""
     import json
 
@@ -184,7 +213,13 @@ def evaluate(model_path: str | None, as_json: bool, external: bool) -> None:
     from nlp.datasets import govmsg
     from nlp.train import evaluate as measure, external_check, format_report
 
-    report = measure(PostClassifier.load(model_path or DEFAULT_MODEL_PATH), govmsg("heldout"))
+    heads = None
+    if transformer_dir:
+        from nlp.transformer import load_heads
+
+        heads = load_heads(transformer_dir)
+        click.echo(f"measuring the fine-tuned {', '.join(sorted(heads))} head(s) of {transformer_dir}", err=True)
+    report = measure(PostClassifier.load(model_path or DEFAULT_MODEL_PATH), govmsg("heldout"), heads)
     if external:
         report["external_labelled_sample"] = external_check()
     if as_json:

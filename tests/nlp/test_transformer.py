@@ -84,7 +84,7 @@ def test_init_only_stores_arguments(tiny_bert):
 
     clf = TransformerTextClassifier(model="/nowhere", max_length=64, epochs=1)
     assert clf.get_params() == {"model": "/nowhere", "max_length": 64, "epochs": 1, "batch_size": 16,
-                                "learning_rate": 3e-5, "device": "cpu", "seed": 0}
+                                "learning_rate": 3e-5, "device": "cpu", "seed": 0, "class_weight": None}
     assert not hasattr(clf, "model_") and not hasattr(clf, "classes_")
     assert clone(clf).get_params() == clf.get_params()
     with pytest.raises(NotFittedError):
@@ -207,3 +207,75 @@ def test_a_transformer_dir_without_heads_is_a_clear_error(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="no fine-tuned classifier"):
         load_heads(tmp_path)
+
+
+def test_zero_weighted_examples_do_not_teach(tiny_bert):
+    """sample_weight weighs each text's loss: the same texts again with the wrong labels, at weight 0, change
+    nothing that is learnt; at full weight they would make every text ambiguous."""
+    wrong = {GAS: NOISE, NOISE: PRAISE, PRAISE: GAS}
+    texts = _texts(TRAIN) * 2
+    labels = _labels(TRAIN) + [wrong[y] for y in _labels(TRAIN)]
+    weights = [1.0] * len(TRAIN) + [0.0] * len(TRAIN)
+    clf = _estimator(tiny_bert).fit(texts, labels, sample_weight=weights)
+    assert clf.predict(_texts(HELD_OUT)).tolist() == _labels(HELD_OUT)
+    with pytest.raises(ValueError, match="sample_weight"):
+        _estimator(tiny_bert).fit(texts, labels, sample_weight=[0.0] * len(texts))
+    with pytest.raises(ValueError, match="class_weight"):
+        _estimator(tiny_bert, class_weight="sometimes").fit(texts, labels)
+
+
+def test_fine_tuned_heads_are_trained_per_head_and_measured_in_place_of_the_default(tiny_bert, tmp_path):
+    """``train_transformers`` saves one head per label it is asked for; ``evaluate`` then scores those heads,
+    not the default model's, and keeps the default (with the rules' floor) for the others."""
+    from nlp.classify import PostClassifier
+    from nlp.datasets import Example
+    from nlp.train import evaluate, train_transformers
+    from nlp.transformer import load_heads
+
+    category = {GAS: "utilities", NOISE: "environment", PRAISE: "other"}
+    train = [Example(f"t{i}", text, category[y], None, None, "test") for i, (text, y) in enumerate(TRAIN)]
+    saved = train_transformers(train, tiny_bert, tmp_path / "heads", ("category",), max_length=32, epochs=40,
+                               batch_size=4, learning_rate=2e-3, seed=0)
+    assert set(saved) == {"category"} and not (tmp_path / "heads" / "risk").exists()
+    heads = load_heads(tmp_path / "heads")
+    held_out = [Example(f"h{i}", text, category[y], "low", "neutral", "test")
+                for i, (text, y) in enumerate(HELD_OUT)]
+    report = evaluate(PostClassifier.load(), held_out, heads)
+    assert report["category"]["accuracy"] == 1.0
+    predicted = np.array(report["category"]["confusion"]).sum(axis=0)
+    labels = report["category"]["labels"]
+    assert {labels[i] for i in np.flatnonzero(predicted)} == {"utilities", "environment", "other"}
+    assert report["risk"]["high_or_critical"]["true_urgent"] == 0  # risk and sentiment: the default model's
+
+
+def test_cli_fine_tunes_and_measures_transformer_heads(tiny_bert, tmp_path, shared_data):
+    """``sheqing train --transformer`` on the real label files, then ``sheqing eval --transformer`` on the
+    held-out split: a one-epoch tiny model is useless, but the report must be the transformer head's."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sheqing.cli import main
+
+    shared_data("govmsg"), shared_data("emotion"), shared_data("cec")
+    runner = CliRunner()
+    out = tmp_path / "heads"
+    result = runner.invoke(main, ["train", "--transformer", str(tiny_bert), "--heads", "sentiment", "--epochs", "1",
+                                  "--max-length", "16", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "sentiment" / "sheqing_classes.json").is_file() and not (out / "category").exists()
+    assert f"sheqing eval --transformer {out}" in result.output
+    bad = runner.invoke(main, ["train", "--transformer", str(tiny_bert), "--heads", "mood", "-o", str(out)])
+    assert bad.exit_code != 0 and "heads are category, risk, sentiment" in bad.output
+
+    result = runner.invoke(main, ["eval", "--transformer", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{"):])
+    tiny = TransformerTextClassifier.load(out / "sentiment")
+    from nlp.datasets import govmsg
+
+    held_out = govmsg("heldout")
+    expected = tiny.predict([e.text for e in held_out])
+    predicted = np.array(report["sentiment"]["confusion"]).sum(axis=0)
+    assert dict(zip(report["sentiment"]["labels"], predicted.tolist())) == {
+        label: int((expected == label).sum()) for label in report["sentiment"]["labels"]}
