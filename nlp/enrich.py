@@ -29,7 +29,7 @@ import numpy as np
 
 from sheqing.records import EnrichedPost, Enrichment, Post
 
-from .classify import DEFAULT_MODEL_PATH, PostClassifier
+from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier
 from .datasets import post_text
 from .risk_rules import apply_floor, risk_floor
 from .topics import posts_terms
@@ -99,9 +99,9 @@ class Enricher:
 
         texts = [post_text(r.get("title") or "", r.get("text") or "") for r in records]
         X = self.model.transform(texts)
-        heads = {head: self.model.predict_head(head, X) for head in ("category", "risk", "sentiment")}
-        for head, clf in self.transformer_heads.items():  # fine-tuned transformers replace those heads
-            heads[head] = _transformer_predictions(clf, texts)
+        replaced = self.transformer_heads  # fine-tuned transformers replace those heads
+        heads = {head: _transformer_predictions(replaced[head], texts) if head in replaced
+                 else self.model.predict_head(head, X) for head in HEADS}
         out = []
         for i, (record, text) in enumerate(zip(records, texts)):
             risk = heads["risk"][i]

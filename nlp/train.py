@@ -28,7 +28,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from sheqing.records import CATEGORIES, RISKS, SENTIMENTS
 
-from .classify import DEFAULT_MODEL_PATH, PostClassifier
+from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier
 from .datasets import Example, cec, govmsg, guide_examples, shared_data_dir, written_letters
 from .normalize import normalize_text
 from .risk_rules import apply_floor, risk_floor
@@ -104,8 +104,7 @@ def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | Non
     return model
 
 
-def train_transformers(examples: list[Example], base, out: Path, heads=("category", "risk", "sentiment"),
-                       **params) -> dict:
+def train_transformers(examples: list[Example], base, out: Path, heads=HEADS, **params) -> dict:
     """Fine-tune one transformer classifier per head from the model directory ``base`` (``nlp.transformer``)
     on the examples that carry that head's label, weighed as the default model weighs them (classes balanced,
     letters at ``LETTER_WEIGHT``); each is saved to
@@ -125,10 +124,10 @@ def train_transformers(examples: list[Example], base, out: Path, heads=("categor
 def predict_all(model: PostClassifier, texts: list[str], transformer_heads: dict | None = None) -> dict[str, list[str]]:
     """Each head's label for each text, the risk floor of the rules applied (``risk_model_only``: without it).
     ``transformer_heads`` (head -> fine-tuned classifier) replace the default model's heads of those names."""
+    replaced = transformer_heads or {}
     X = model.transform(texts)
-    out = {head: [p.label for p in model.predict_head(head, X)] for head in model.heads_}
-    for head, clf in (transformer_heads or {}).items():
-        out[head] = [str(label) for label in clf.predict(texts)]
+    out = {head: [str(label) for label in replaced[head].predict(texts)] if head in replaced
+           else [p.label for p in model.predict_head(head, X)] for head in model.heads_}
     out["risk_model_only"] = out["risk"]
     out["risk"] = [apply_floor(r, risk_floor(t)) for r, t in zip(out["risk"], texts)]
     return out

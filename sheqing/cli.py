@@ -156,9 +156,6 @@ def _records(rows, required: tuple[str, ...]) -> list[dict]:
     return records
 
 
-HEAD_NAMES = ("category", "risk", "sentiment")
-
-
 @main.command()
 @click.option("--corrections", type=click.Path(exists=True, dir_okay=False), help="CSV of monitors' corrections.")
 @click.option("-o", "--output", "output_path", type=click.Path(),
@@ -166,24 +163,23 @@ HEAD_NAMES = ("category", "risk", "sentiment")
 @click.option("--transformer", "base", type=click.Path(exists=True, file_okay=False),
               help="Fine-tune transformer heads from this local model directory instead (needs the transformers "
                    "extra; hours on a CPU).")
-@click.option("--heads", default=",".join(HEAD_NAMES), show_default=True, help="With --transformer: which heads.")
+@click.option("--heads", help="With --transformer: which heads, separated by commas (default: all three).")
 @click.option("--epochs", default=3, show_default=True, help="With --transformer: passes over the data.")
 @click.option("--max-length", default=256, show_default=True, help="With --transformer: tokens read per post.")
 @click.option("--learning-rate", default=5e-5, show_default=True, help="With --transformer: peak learning rate.")
-def train(corrections: str | None, output_path: str | None, base: str | None, heads: str, epochs: int,
+def train(corrections: str | None, output_path: str | None, base: str | None, heads: str | None, epochs: int,
           max_length: int, learning_rate: float) -> None:
     """Train the default classifier from the label files (never on the held-out split)."""
     from pathlib import Path
 
-    from nlp.classify import DEFAULT_MODEL_PATH
+    from nlp.classify import DEFAULT_MODEL_PATH, HEADS
     from nlp.train import train as fit, train_transformers, training_examples
 
+    chosen = HEADS if heads is None else tuple(h.strip() for h in heads.split(",") if h.strip())
+    if base and (not chosen or not set(chosen) <= set(HEADS)):  # before the label files are read
+        raise click.BadParameter(f"heads are {', '.join(HEADS)}; got {heads!r}", param_hint="--heads")
     examples = training_examples(Path(corrections) if corrections else None)
     if base:
-        chosen = tuple(h.strip() for h in heads.split(",") if h.strip())
-        unknown = sorted(set(chosen) - set(HEAD_NAMES))
-        if unknown or not chosen:
-            raise click.BadParameter(f"heads are {', '.join(HEAD_NAMES)}; got {heads!r}", param_hint="--heads")
         out = Path(output_path or "var/models/transformer")
         click.echo(f"fine-tuning {', '.join(chosen)} from {base} on {len(examples)} examples ...")
         saved = train_transformers(examples, base, out, chosen, epochs=epochs, max_length=max_length,
