@@ -188,15 +188,17 @@ class _TermTable(dict):
 
 
 _TERMS = _TermTable()
-_VALUES: list[float] = []
+_VALUES = np.zeros(0)
 
 
 def _half_count_values(most: int) -> np.ndarray:
-    """Value of each count in halves up to ``most``: 1 + ln(count) from one whole count up, else the count."""
-    while len(_VALUES) <= most:
-        halves = len(_VALUES)
-        _VALUES.append(1.0 + math.log(halves / 2) if halves >= 2 else halves / 2)
-    return np.array(_VALUES[:most + 1])
+    """Value of each count in halves, at least up to ``most``: 1 + ln(count) from one whole count up, else the
+    count (``math.log``'s numbers). Made again, twice as long, only when a count outgrows it."""
+    global _VALUES
+    if len(_VALUES) <= most:
+        _VALUES = np.array([1.0 + math.log(halves / 2) if halves >= 2 else halves / 2
+                            for halves in range(2 * (most + 1))])
+    return _VALUES
 
 
 def _largest(n: int, mapping: dict) -> list[tuple]:
