@@ -49,7 +49,7 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
     """Milliseconds per post of each enrichment stage, timed batch by batch in the pipeline's order from a
     fresh state (what ``Enricher.enrich`` does, without building the records). Each batch is segmented
     first and alone, so "features" is the counting and weighting of words already cut; the near-duplicate
-    index and the topic tracker cut their lower-cased, marker-free lines themselves where those differ."""
+    index and the topic tracker cut their marker-free lines themselves where those differ."""
     from nlp.datasets import post_text
     from nlp.dedup import DuplicateIndex
     from nlp.places import extract_places

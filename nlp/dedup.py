@@ -4,9 +4,12 @@
 a reply). ``content_of`` normalises the text (``normalize_text``), drops repost markers at the start of
 any line (``转发：``, ``【转】``, ``转自某论坛：``, ``重发``...) and fillers reposters add or drop (``求扩散``,
 ``谢谢大家``, ``【急】``...). The features are the *distinct* character 3-grams of the text without
-punctuation or spaces plus its distinct words (``tokenize``), each of weight 1: 3-grams keep an edit local,
-words add content anchors, and counting each feature once stops the function words of a long post from
-outvoting its content (with counts, unrelated long posts drifted within 10 bits of each other).
+punctuation or spaces plus its distinct words (``content_words``: ``tokenize`` on the text with its case
+kept, each word then lower-cased, so that a line is cut once for the classifier and here), each of
+weight 1: 3-grams keep an edit local, words add content anchors, and counting each feature once stops the
+function words of a long post from outvoting its content (with counts, unrelated long posts drifted within
+10 bits of each other). Cutting before lowering keeps dictionary words with capitals whole (X光, IP地址);
+it also means that such a word written in another case (x光) is cut otherwise, a few bits away.
 
 ``DuplicateIndex`` joins a fingerprint to the group of the nearest earlier one within ``threshold`` bits
 (default 3) and returns the group id: the id of the first post added to the group, or the post's own id.
@@ -74,15 +77,23 @@ def strip_markers(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _unmarked(text: str) -> str:
+    """``text`` normalised, without repost markers and fillers, case kept. Cached: the near-duplicate index
+    and the topic tracker read the same texts."""
+    return strip_markers(normalize_text(text))
+
+
 def content_of(text: str) -> str:
-    """The text a fingerprint is taken of: normalised, lower case, without repost markers and fillers.
-    Cached: is_short and, for a reply, the topic tracker read the same text again."""
-    return strip_markers(normalize_text(text).lower())
+    """The text a fingerprint is taken of: normalised, lower case, without repost markers and fillers."""
+    return _unmarked(text).lower()
 
 
-def content_words(content: str) -> tuple[str, ...]:
-    """The words of a ``content_of`` text (``tokenize``, which remembers the lines it has cut)."""
-    return tuple(tokenize(content))
+def content_words(text: str) -> tuple[str, ...]:
+    """The words of ``content_of(text)``, lower case: the words of the text with its case kept, lowered.
+
+    Cut with the case kept, a line is the very line the classifier's features cut a moment before
+    (``tokenize`` remembers it), where a lower-cased line ("a市" for "A市") would be cut a second time."""
+    return tuple([word.lower() for word in tokenize(_unmarked(text))])
 
 
 def _compact(content: str) -> str:
@@ -148,13 +159,14 @@ def simhashes(texts: list[str]) -> list[int]:
     work. Votes are integers (weights in 1/64ths) and their sums exact, so a text gets the same bits on
     every machine and in any batch.
     """
-    return _fingerprints([content_of(text) for text in texts])[0]
+    return _fingerprints(texts)[0]
 
 
-def _fingerprints(contents: list[str]) -> tuple[list[int], np.ndarray]:
-    """``simhashes`` of ``content_of`` texts, and the number of characters each fingerprint is taken of
-    (letters, digits and hanzi: what ``is_short`` counts)."""
-    rows, hashes, weights, lengths = _weighted_features(contents)
+def _fingerprints(texts: list[str]) -> tuple[list[int], np.ndarray]:
+    """``simhashes`` of texts, and the number of characters each fingerprint is taken of (letters, digits
+    and hanzi of ``content_of``: what ``is_short`` counts)."""
+    contents = [content_of(text) for text in texts]
+    rows, hashes, weights, lengths = _weighted_features(contents, [content_words(text) for text in texts])
     octets = hashes.view(np.uint8).reshape(-1, 8)  # octet j holds bits 8j .. 8j + 7
     votes = np.empty((len(contents), 64), dtype=np.int64)
     for j in range(8):  # the weight behind each value of octet j in each text, times the votes of that value
@@ -169,8 +181,10 @@ def simhash(text: str) -> int:
     return simhashes([text])[0]
 
 
-def _weighted_features(contents: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Row, 64-bit hash and weight (in 1/64ths) of the distinct features of each ``content``, and the number
+def _weighted_features(contents: list[str], words_of: list[tuple[str, ...]]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row, 64-bit hash and weight (in 1/64ths) of the distinct features of each ``content`` (a ``content_of``
+    text, with its ``content_words`` in ``words_of``), and the number
     of characters (letters, digits, hanzi) of each ``content``. The features: its character
     3-grams without punctuation (three code points packed into 63 bits, then mixed; weight 1, that is 64)
     and its words (``_word_feature``). A text of one or two characters has one character feature instead."""
@@ -182,7 +196,7 @@ def _weighted_features(contents: list[str]) -> tuple[np.ndarray, np.ndarray, np.
     starts = np.flatnonzero(np.arange(len(points)) + SHINGLE <= (firsts + lengths)[row_of])
     gram_rows, packed = _distinct_grams(row_of[starts], *(points[starts + i] for i in range(SHINGLE)))
     few = np.flatnonzero((lengths > 0) & (lengths < SHINGLE))  # fewer characters than one 3-gram
-    words = [b"".join(map(_word_feature, dict.fromkeys(content_words(content)))) for content in contents]
+    words = [b"".join(map(_word_feature, dict.fromkeys(words))) for words in words_of]
     word_rows = np.repeat(np.arange(len(contents)), [len(features) // 16 for features in words])
     word_features = np.frombuffer(b"".join(words), dtype="<u8").reshape(-1, 2)
     return (np.concatenate((gram_rows, few, word_rows)).astype(np.int64),
@@ -300,7 +314,7 @@ class DuplicateIndex:
 
     def add_texts(self, posts: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """``add_text`` for (post id, text) pairs in order, fingerprinted together (``simhashes``)."""
-        prints, lengths = _fingerprints([content_of(text) for _, text in posts])
+        prints, lengths = _fingerprints([text for _, text in posts])
         return [(hex16(fingerprint), self.add(post_id, fingerprint, short=length < MIN_CHARS))  # is_short
                 for (post_id, _), fingerprint, length in zip(posts, prints, lengths.tolist())]
 

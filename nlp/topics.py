@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from sheqing.files import write_json_atomic
-from nlp.dedup import content_of, content_words, general_idf, strip_markers
+from nlp.dedup import content_words, general_idf, strip_markers
 from nlp.normalize import normalize_text
 
 __all__ = ["Topic", "TopicTracker", "build_topics", "post_terms", "posts_terms"]
@@ -112,7 +112,7 @@ def posts_terms(posts: list[tuple[str, str]], title_weight: int = 2) -> list[dic
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return content_words(content_of(text))
+    return content_words(text)
 
 
 class _Growing:

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 
 from crawlers.demo_forum.corpus import build_corpus
-from nlp.dedup import DEFAULT_THRESHOLD, DuplicateIndex, content_of, hex16, is_short, simhash, simhashes
+from nlp.dedup import DEFAULT_THRESHOLD, DuplicateIndex, content_of, content_words, hex16, is_short, simhash, simhashes
 from nlp.segment import tokenize
 
 START = datetime.fromisoformat("2024-03-01T12:00:00+08:00")
@@ -51,6 +51,12 @@ def test_repost_markers_and_fillers_are_not_content():
     text = content_of("【转】标题\n转自滨江社区论坛：\n正文第一句。求扩散，谢谢大家！")
     assert "转" not in text and "扩散" not in text and "谢谢" not in text
     assert "着急" in content_of("我很着急，向政府求助")  # words that merely contain a filler stay
+
+
+def test_words_are_cut_with_their_case_then_lowered():
+    # cut as the classifier cuts them, so that dictionary words with capitals (X光, IP地址) stay whole
+    assert content_words("医生让我去拍X光片，IP地址被封了") == ("医生", "让", "我", "去", "拍", "x光", "片", "ip地址", "被", "封", "了")
+    assert content_words("【转】溪岸花园停水了") == content_words("溪岸花园停水了")
 
 
 def test_repost_with_a_prefix_joins_its_original():

@@ -182,12 +182,12 @@ def _post_terms_one_by_one(title: str, text: str, title_weight: int = 2) -> dict
     import math
     import re
 
-    from nlp.dedup import content_of, content_words
+    from nlp.dedup import content_words
     from nlp.topics import STOPWORDS
 
     counts: dict[str, float] = {}
     for source, weight in ((title, title_weight), (text, 1)):
-        words = [w for w in content_words(content_of(source)) if len(w) > 1 and not w.isdigit()
+        words = [w for w in content_words(source) if len(w) > 1 and not w.isdigit()
                  and w not in STOPWORDS] if source else []
         for word in words:
             counts[word] = counts.get(word, 0) + weight
