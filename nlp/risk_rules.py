@@ -7,7 +7,8 @@
   traps people, missing manhole cover, dangerous building); vague hints of drastic action; a dispute of many
   households or workers ("上百户", "几十名工人", "全体业主").
 
-A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患") or negated ("无人员伤亡") counts only
+A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患"), in a conditional sentence or a
+rhetorical question ("如果有火灾，大火就会吞噬家园", "是不是要出了人命才重视") or negated ("无人员伤亡") counts only
 as a hazard (medium) or not at all; a fire, leak or collapse told as past history ("去年着过火") is a hazard.
 ``risk_floor(text)`` returns the floor and the rules that set it; ``apply_floor`` raises a predicted level.
 """
@@ -27,6 +28,14 @@ _NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:人|人�
 _POSSIBLE_AFTER = re.compile(r".{0,3}(?:隐患|风险|危险|的可能|事故隐患|不堪设想|怎么办)")
 _NOT_PEOPLE = re.compile(r"(?:蜜蜂|蜂|鱼|鸡|鸭|猪|牛|羊|树|苗|庄稼|植物|花草)[^，。]{0,3}$")
 _PAST = re.compile(r"(?:去年|前年|曾经|以前|之前|多年前|年前|当年|上次|那次|那年|前几年|早年)")
+# A condition or rhetorical question anywhere in the sentence (back to the last full stop, at most
+# _SENTENCE characters) makes an event a possibility, not harm happening now: "如果有火灾，我们只能眼睁睁看着
+# 大火吞噬家园", "是不是一定要出了人命，你们才重视？", "致伤致死迟早发生".
+_SENTENCE, _FULL_STOPS = 60, "。！？!?；;\n"
+_CONDITIONAL = re.compile(r"万一|如果|如若|一旦|一但|假如|倘若|要是|若是|是否|是不是|难道|一定要|非要|非得|要等|等到|否则|不然"
+                          r"|以免|避免|防止|预防|担心|担忧|害怕|生怕|恐怕|可能|极易|容易|将会|迟早|早晚|随时")
+_RHETORICAL_AFTER = re.compile(r"[^。！？!?；;\n]{0,20}?(?:迟早|早晚|才(?:会|能|肯|觉得|引起|重视|来|管|处理|解决|罢休)"
+                               r"|谁(?:来)?(?:负责|担责|承担|买单)|怎么办|不堪设想)")
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,15 @@ _RULES = [
     _Rule("gas leak", "high", re.compile(r"燃气泄[漏露]|煤气泄[漏露]|天然气泄[漏露]|液化气泄[漏露]|漏气"), "medium", "medium"),
     _Rule("collapse", "high", re.compile(r"坍塌|倒塌|塌方|垮塌|塌陷|被埋"), "medium", "medium"),
     _Rule("flooding", "high", re.compile(r"被淹|淹了|洪水(?!猛兽)|倒灌"), "medium", "medium"),
-    _Rule("injuries", "high", re.compile(r"受伤|伤者|送医|送往医院|送到医院|骨折|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤|轻伤"),
+    _Rule("injuries", "high", re.compile(r"受伤(?!害)|伤者|送医|送往医院|送到医院|骨折|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤(?!害)|轻伤(?!害)"),
           None, "medium"),
     _Rule("death", "high", re.compile(
-        r"死亡|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了人|撞死|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
+        r"死亡(?!率|之|门)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了人|撞死|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
     _Rule("violence", "high", re.compile(
         r"殴打|打人|被打(?![击扰折卡包印听压])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"), None, "medium"),
     _Rule("threat of violence or self-harm", "high",
-          re.compile(r"扬言|同归于尽|跳楼|跳下去|跳下来|轻生|自杀|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"),
+          re.compile(r"扬言.{0,12}?(?:打(?!官司|电话|招呼|听|交道)|杀|弄死|搞死|砍|炸|烧|报复|同归于尽|跳楼|跳河|拼命)"
+                     r"|同归于尽|跳楼(?!机)|跳下去|跳下来|轻生|自杀|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"),
           None, None),
     _Rule("gas smell", "medium", re.compile(r"燃气味|煤气味|天然气味|液化气味|闻到.{0,6}(?:燃气|煤气|天然气)"), "medium"),
     _Rule("fire hazard", "medium", re.compile(
@@ -75,7 +85,7 @@ _DEATHS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,4}})?\s
 _MASS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,6}})[^，。,；]{{0,6}}?(?:{_HARM_WORDS.pattern})")
 _PEOPLE = re.compile(rf"({_NUM})\s*(?:多|余)?\s*(?:户|名|位|个|家|人)(?:业主|居民|住户|工人|农民工|家庭|学生|村民|群众|员工|老人|人)?")
 _MANY = re.compile(r"全体业主|全小区|整个小区|整栋楼|全楼|全村|所有业主|广大业主|众多业主")
-_CONFRONT = re.compile(r"集体上访|围堵|堵路|拉横幅|聚集|冲突|对峙|群体性事件|静坐")
+_CONFRONT = re.compile(r"集体上访|围堵|堵路|拉横幅|聚集(?!场所|地|区)|(?:发生|爆发|激烈|肢体)冲突|对峙|群体性事件|静坐")
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -129,10 +139,11 @@ class RiskFloor:
     level_without_count: str = "none"  # the floor without the "many affected" rule (for enquiries)
 
 
-def _context(text: str, start: int) -> str:
-    """The clause before a match (back to the last punctuation), where possibility and negation words sit."""
-    left = text[max(0, start - 16):start]
-    for mark in "。！？!?；;\n，,":
+def _context(text: str, start: int, width: int = 16, marks: str = "。！？!?；;\n，,") -> str:
+    """The clause before a match (back to the last punctuation, at most ``width`` characters), where
+    possibility and negation words sit; with ``marks`` of full stops only, the sentence."""
+    left = text[max(0, start - width):start]
+    for mark in marks:
         left = left.rsplit(mark, 1)[-1]
     return left
 
@@ -160,7 +171,9 @@ def risk_floor(text: str) -> RiskFloor:
             if _NEGATION.search(before[-6:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
                 continue
             target = rule.level
-            if _HYPOTHETICAL.search(before) or _POSSIBLE_AFTER.match(text, m.end()):
+            if (_HYPOTHETICAL.search(before) or _POSSIBLE_AFTER.match(text, m.end())
+                    or _CONDITIONAL.search(_context(text, m.start(), _SENTENCE, _FULL_STOPS))
+                    or _RHETORICAL_AFTER.match(text, m.end())):
                 target = rule.hypothetical_level
             elif rule.past_level and _PAST.search(before):
                 target = rule.past_level

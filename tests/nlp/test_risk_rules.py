@@ -31,6 +31,18 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("楼下一直有液化气味", "medium"),
     ("事故造成三人死亡", "critical"),
     ("十多人中毒住院", "critical"),
+    # a condition or a rhetorical question anywhere in the sentence: a possibility, not harm happening now
+    ("这个时候，如果有火灾，我们只能眼睁睁看着大火吞噬我们的家园", "medium"),
+    ("电梯关人经常发生，是不是一定要出了人命，你们才觉得能够引起重视？", "medium"),  # the lift, not a death
+    ("雨天走廊积水，老人摔倒、小孩掉落致伤致残致死迟早发生", "none"),
+    ("物业说今晚把通道锁了。楼道里着火了，大家快跑", "high"),  # a condition in an earlier sentence counts not
+    # words that only look like the facts
+    ("开发商扬言不按时间交全款就把房子卖掉", "none"),
+    ("对方扬言要弄死他", "high"),
+    ("老板扬言随便我们去打官司", "none"),
+    ("游乐场的跳楼机是否属于特种设备", "none"),
+    ("养老院有较高的疾病率和死亡率", "none"),
+    ("这样做严重伤害了我们的合法权益，业主很受伤害", "none"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)
@@ -42,6 +54,11 @@ def test_people_affected_raise_a_grievance_but_not_an_enquiry():
     assert apply_floor("none", floor) == "none"  # a question mentioning many people stays an enquiry
     assert apply_floor("low", risk_floor("几十名工人被欠薪半年")) == "medium"
     assert apply_floor("critical", risk_floor("楼道有燃气味")) == "critical"  # never lowered
+
+
+def test_a_crowd_rule_needs_a_confrontation_not_a_conflict_of_rules():
+    assert risk_floor("上百户业主反映，这一做法与征收通告相冲突").level == "medium"
+    assert risk_floor("上百户业主在售楼部门口聚集，与保安发生冲突").level == "high"
 
 
 def test_counts_as_written():
