@@ -2,13 +2,13 @@
 
 - ``critical``: several deaths, or ten or more people injured, poisoned or taken to hospital.
 - ``high``: an ongoing fire, explosion, gas leak, collapse or flooding; injuries or a death; violence; an
-  explicit threat of violence or self-harm; a large crowd about to confront.
+  explicit threat of violence or self-harm; a large crowd about to confront, or gathered at a gate now.
 - ``medium``: a hazard that could hurt people (gas smell, blocked fire lane, flying-lead charging, a lift that
   traps people, missing manhole cover, dangerous building); vague hints of drastic action; a dispute of many
   households or workers ("上百户", "几十名工人", "全体业主").
 
-A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患"), in a conditional sentence or a
-rhetorical question ("如果有火灾，大火就会吞噬家园", "是不是要出了人命才重视") or negated ("无人员伤亡") counts only
+A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患"), in a conditional or recurring sentence
+or a rhetorical question ("如果有火灾，大火就会吞噬家园", "每次涨水", "是不是要出了人命才重视") or negated ("无人员伤亡") counts only
 as a hazard (medium) or not at all; a fire, leak or collapse told as past history ("去年着过火") is a hazard.
 ``risk_floor(text)`` returns the floor and the rules that set it; ``apply_floor`` raises a predicted level.
 """
@@ -28,12 +28,13 @@ _NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:人|人�
 _POSSIBLE_AFTER = re.compile(r".{0,3}(?:隐患|风险|危险|的可能|事故隐患|不堪设想|怎么办)")
 _NOT_PEOPLE = re.compile(r"(?:蜜蜂|蜂|鱼|鸡|鸭|猪|牛|羊|树|苗|庄稼|植物|花草)[^，。]{0,3}$")
 _PAST = re.compile(r"(?:去年|前年|曾经|以前|之前|多年前|年前|当年|上次|那次|那年|前几年|早年)")
-# A condition or rhetorical question anywhere in the sentence (back to the last full stop, at most
-# _SENTENCE characters) makes an event a possibility, not harm happening now: "如果有火灾，我们只能眼睁睁看着
-# 大火吞噬家园", "是不是一定要出了人命，你们才重视？", "致伤致死迟早发生".
+# A condition, a recurring circumstance or a rhetorical question anywhere in the sentence (back to the last
+# full stop, at most _SENTENCE characters) makes an event a possibility, not harm happening now: "如果有火灾，
+# 我们只能眼睁睁看着大火吞噬家园", "只要一下大雨，家中就进水", "是不是一定要出了人命，你们才重视？".
 _SENTENCE, _FULL_STOPS = 60, "。！？!?；;\n"
 _CONDITIONAL = re.compile(r"万一|如果|如若|一旦|一但|假如|倘若|要是|若是|是否|是不是|难道|一定要|非要|非得|要等|等到|否则|不然"
-                          r"|以免|避免|防止|预防|担心|担忧|害怕|生怕|恐怕|可能|极易|容易|将会|迟早|早晚|随时")
+                          r"|以免|避免|防止|预防|担心|担忧|害怕|生怕|恐怕|可能|极易|容易|将会|迟早|早晚|随时"
+                          r"|只要|每次|每逢|每当|一下(?:大|暴)?雨|下(?:大|暴)?雨(?:就|时|天)")
 _RHETORICAL_AFTER = re.compile(r"[^。！？!?；;\n]{0,20}?(?:迟早|早晚|才(?:会|能|肯|觉得|引起|重视|来|管|处理|解决|罢休)"
                                r"|谁(?:来)?(?:负责|担责|承担|买单)|怎么办|不堪设想)")
 
@@ -45,11 +46,13 @@ class _Rule:
     pattern: re.Pattern
     hypothetical_level: str | None = "medium"  # level when told as a possibility (None: rule does not fire)
     past_level: str | None = None  # level when told as past history (None: unchanged)
+    needs: re.Pattern | None = None  # literal text every match contains, looked for first (fast to find)
 
 
 # Patterns open with literal text where they can: the regular expression engine then skips straight to
 # the characters that can start a match, where a pattern opening with a group or a look-behind is tried
-# at every position (three to four times slower).
+# at every position (three to four times slower); a pattern that cannot (a crowd, then a gate) names in
+# ``needs`` the literal text every match contains, and is scanned only in a text that has it.
 _RULES = [
     _Rule("ongoing fire", "high", re.compile(
         r"着火了|起火了|失火了|着过火|失过火|正在着火|正在燃烧|发生(?:了|过)?火灾|突发火灾|火灾事故|大火|火势|烧起来|烧毁|烧着了|被烧"),
@@ -57,17 +60,22 @@ _RULES = [
     _Rule("explosion", "high", re.compile(r"爆炸(?<!信息爆炸)(?<!信息大爆炸)(?!性)|爆燃|炸伤"), "medium", "medium"),
     _Rule("gas leak", "high", re.compile(r"燃气泄[漏露]|煤气泄[漏露]|天然气泄[漏露]|液化气泄[漏露]|漏气"), "medium", "medium"),
     _Rule("collapse", "high", re.compile(r"坍塌|倒塌|塌方|垮塌|塌陷|被埋"), "medium", "medium"),
-    _Rule("flooding", "high", re.compile(r"被淹|淹了|洪水(?!猛兽)|倒灌"), "medium", "medium"),
+    _Rule("flooding", "high", re.compile(r"被淹|淹了|洪水(?!猛兽)|倒灌|涨水|(?:家中|家里|屋里|屋内)[^，。,]{0,4}进水"),
+          "medium", "medium", re.compile(r"淹|洪水|倒灌|涨水|进水")),
     _Rule("injuries", "high", re.compile(r"受伤(?!害)|伤者|送医|送往医院|送到医院|骨折|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤(?!害)|轻伤(?!害)"),
           None, "medium"),
     _Rule("death", "high", re.compile(
-        r"死亡(?!率|之|门)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了人|撞死|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
+        r"死亡(?!率|之|门)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了(?:[一两几\d]+个)?人|撞死|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
     _Rule("violence", "high", re.compile(
         r"殴打|打人|被打(?![击扰折卡包印听压])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"), None, "medium"),
     _Rule("threat of violence or self-harm", "high",
           re.compile(r"扬言.{0,12}?(?:打(?!官司|电话|招呼|听|交道)|杀|弄死|搞死|砍|炸|烧|报复|同归于尽|跳楼|跳河|拼命)"
                      r"|同归于尽|跳楼(?!机)|跳下去|跳下来|轻生|自杀|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"),
           None, None),
+    _Rule("crowd gathered now", "high", re.compile(
+        r"(?:门口|门前|楼下|广场)(?:坐|站|围|聚集)了(?:一大批|一大群|大批|大量|很多|上百|几百|数百)"
+        r"|(?:一大批|一大群|大批|大量|众多|上百|数百|几百|上千|数千|\d{3,}多?[名位个人])[^，。！？!?]{0,10}(?:门口|门前|楼下|广场)"
+        r"[^，。！？!?]{0,6}(?:维权|静坐|聚集|讨说法|讨薪|上访|拉横幅)"), "medium", "medium", re.compile(r"门口|门前|楼下|广场")),
     _Rule("gas smell", "medium", re.compile(r"燃气味|煤气味|天然气味|液化气味|闻到.{0,6}(?:燃气|煤气|天然气)"), "medium"),
     _Rule("fire hazard", "medium", re.compile(
         r"火灾隐患|消防隐患|消防通道.{0,8}(?:占|堵|停)|占用.{0,4}消防通道|堵塞.{0,4}消防通道|堵死.{0,4}消防通道|飞线充电"
@@ -166,7 +174,7 @@ def risk_floor(text: str) -> RiskFloor:
         if n is not None and n >= 10 and not _HYPOTHETICAL.search(_context(text, m.start())):
             raise_to("critical", "mass casualties")
     for rule in _RULES:
-        for m in rule.pattern.finditer(text):
+        for m in rule.pattern.finditer(text) if rule.needs is None or rule.needs.search(text) else ():
             before = _context(text, m.start())
             if _NEGATION.search(before[-6:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
                 continue

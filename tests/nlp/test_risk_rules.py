@@ -36,6 +36,14 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("电梯关人经常发生，是不是一定要出了人命，你们才觉得能够引起重视？", "medium"),  # the lift, not a death
     ("雨天走廊积水，老人摔倒、小孩掉落致伤致残致死迟早发生", "none"),
     ("物业说今晚把通道锁了。楼道里着火了，大家快跑", "high"),  # a condition in an earlier sentence counts not
+    ("只要一下大雨，马路上的水就往家里流，家中经常进水", "medium"),
+    ("每次涨水村民就不敢拉船过河", "medium"),
+    # facts the board tells in its own words
+    ("B9市到处涨水，我家住在街道附近，家中惨遭进水", "high"),
+    ("这个路口事故频发，已经死了几个人了", "high"),
+    ("现在县政府门口坐了一大批当年腾地的原住民", "high"),
+    ("10日14日大量员工在厂门口进行维权", "high"),
+    ("我父亲2018年8月1日曾在一报社门口维权", "none"),
     # words that only look like the facts
     ("开发商扬言不按时间交全款就把房子卖掉", "none"),
     ("对方扬言要弄死他", "high"),
