@@ -7,9 +7,10 @@
   traps people, missing manhole cover, dangerous building); vague hints of drastic action; a dispute of many
   households or workers ("上百户", "几十名工人", "全体业主").
 
-A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患"), in a conditional or recurring sentence
-or a rhetorical question ("如果有火灾，大火就会吞噬家园", "每次涨水", "是不是要出了人命才重视") or negated ("无人员伤亡") counts only
-as a hazard (medium) or not at all; a fire, leak or collapse told as past history ("去年着过火") is a hazard.
+A high-level fact stated as a possibility ("万一着火", "存在爆炸隐患"), in a conditional or recurring
+sentence or a rhetorical question ("如果有火灾，大火就会吞噬家园", "每次涨水", "是不是要出了人命才重视") or
+negated ("无人员伤亡") counts only as a hazard (medium) or not at all; a fire, leak or collapse told as past
+history ("去年着过火") is a hazard.
 ``risk_floor(text)`` returns the floor and the rules that set it; ``apply_floor`` raises a predicted level.
 """
 
@@ -23,15 +24,16 @@ from sheqing.records import RISKS
 __all__ = ["RiskFloor", "risk_floor", "apply_floor", "people_count", "cn_number"]
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万几数上]+)"
-_HYPOTHETICAL = re.compile(r"(?:万一|如果|一旦|一但|说不定|提心吊胆|防|假如|倘若|要是|若|防止|预防|避免|以免|隐患|风险|可能|担心|担忧|害怕|怕|会不会|容易|随时|迟早|恐怕|存在)")
 _NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:人|人员|任何人)?$")
 _POSSIBLE_AFTER = re.compile(r".{0,3}(?:隐患|风险|危险|的可能|事故隐患|不堪设想|怎么办)")
 _NOT_PEOPLE = re.compile(r"(?:蜜蜂|蜂|鱼|鸡|鸭|猪|牛|羊|树|苗|庄稼|植物|花草)[^，。]{0,3}$")
 _PAST = re.compile(r"(?:去年|前年|曾经|以前|之前|多年前|年前|当年|上次|那次|那年|前几年|早年)")
 # A condition, a recurring circumstance or a rhetorical question anywhere in the sentence (back to the last
 # full stop, at most _SENTENCE characters) makes an event a possibility, not harm happening now: "如果有火灾，
-# 我们只能眼睁睁看着大火吞噬家园", "只要一下大雨，家中就进水", "是不是一定要出了人命，你们才重视？".
+# 我们只能眼睁睁看着大火吞噬家园", "只要一下大雨，家中就进水", "是不是一定要出了人命，你们才重视？". Shorter
+# words say so only in the match's own clause ("存在爆炸隐患", "怕着火"): _HYPOTHETICAL.
 _SENTENCE, _FULL_STOPS = 60, "。！？!?；;\n"
+_HYPOTHETICAL = re.compile(r"说不定|提心吊胆|防|若|隐患|风险|怕|会不会|存在")
 _CONDITIONAL = re.compile(r"万一|如果|如若|一旦|一但|假如|倘若|要是|若是|是否|是不是|难道|一定要|非要|非得|要等|等到|否则|不然"
                           r"|以免|避免|防止|预防|担心|担忧|害怕|生怕|恐怕|可能|极易|容易|将会|迟早|早晚|随时"
                           r"|只要|每次|每逢|每当|一下(?:大|暴)?雨|下(?:大|暴)?雨(?:就|时|天)")
@@ -156,6 +158,13 @@ def _context(text: str, start: int, width: int = 16, marks: str = "。！？!?�
     return left
 
 
+def _possible(text: str, start: int, clause: str | None = None) -> bool:
+    """Whether what starts at ``start`` is told as a possibility: a short marker in its clause, or a
+    condition or recurring circumstance in its sentence."""
+    clause = _context(text, start) if clause is None else clause
+    return bool(_HYPOTHETICAL.search(clause) or _CONDITIONAL.search(_context(text, start, _SENTENCE, _FULL_STOPS)))
+
+
 def risk_floor(text: str) -> RiskFloor:
     level, fired = "none", []
 
@@ -171,7 +180,7 @@ def risk_floor(text: str) -> RiskFloor:
             raise_to("critical", "several deaths")
     for m in _MASS.finditer(text) if _HARM_WORDS.search(text) else ():
         n = cn_number(m.group(1))
-        if n is not None and n >= 10 and not _HYPOTHETICAL.search(_context(text, m.start())):
+        if n is not None and n >= 10 and not _possible(text, m.start()):
             raise_to("critical", "mass casualties")
     for rule in _RULES:
         for m in rule.pattern.finditer(text) if rule.needs is None or rule.needs.search(text) else ():
@@ -179,9 +188,8 @@ def risk_floor(text: str) -> RiskFloor:
             if _NEGATION.search(before[-6:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
                 continue
             target = rule.level
-            if (_HYPOTHETICAL.search(before) or _POSSIBLE_AFTER.match(text, m.end())
-                    or _CONDITIONAL.search(_context(text, m.start(), _SENTENCE, _FULL_STOPS))
-                    or _RHETORICAL_AFTER.match(text, m.end())):
+            if _possible(text, m.start(), before) or _POSSIBLE_AFTER.match(text, m.end()) \
+                    or _RHETORICAL_AFTER.match(text, m.end()):
                 target = rule.hypothetical_level
             elif rule.past_level and _PAST.search(before):
                 target = rule.past_level

@@ -90,7 +90,7 @@ def posts_terms(posts: list[tuple[str, str]], title_weight: int = 2) -> list[dic
     gives."""
     table = _TERMS
     table.make_room()
-    words = [(_words(title) if title and title_weight > 0 else (), _words(text) if text else ())
+    words = [(content_words(title) if title and title_weight > 0 else (), content_words(text) if text else ())
              for title, text in posts]
     spans = np.fromiter(chain.from_iterable((len(t), len(b)) for t, b in words), dtype=np.int64,
                         count=2 * len(words))
@@ -109,10 +109,6 @@ def posts_terms(posts: list[tuple[str, str]], title_weight: int = 2) -> list[dic
     values = _half_count_values(int(sums.max(initial=0)))[sums].tolist()
     ends = np.cumsum(np.bincount(rows[first], minlength=len(words))).tolist()
     return [dict(zip(names[a:b], values[a:b])) for a, b in zip([0] + ends, ends)]
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return content_words(text)
 
 
 class _Growing:
