@@ -48,13 +48,13 @@ class _Rule:
     pattern: re.Pattern
     hypothetical_level: str | None = "medium"  # level when told as a possibility (None: rule does not fire)
     past_level: str | None = None  # level when told as past history (None: unchanged)
-    needs: re.Pattern | None = None  # literal text every match contains, looked for first (fast to find)
+    needs: re.Pattern | None = None  # literal text every match contains, looked for first (``_scan``)
 
 
 # Patterns open with literal text where they can: the regular expression engine then skips straight to
 # the characters that can start a match, where a pattern opening with a group or a look-behind is tried
 # at every position (three to four times slower); a pattern that cannot (a crowd, then a gate) names in
-# ``needs`` the literal text every match contains, and is scanned only in a text that has it.
+# ``needs`` the literal text every match contains (``_scan``).
 _RULES = [
     _Rule("ongoing fire", "high", re.compile(
         r"着火了|起火了|失火了|着过火|失过火|正在着火|正在燃烧|发生(?:了|过)?火灾|突发火灾|火灾事故|大火|火势|烧起来|烧毁|烧着了|被烧"),
@@ -88,7 +88,7 @@ _RULES = [
     _Rule("violence or threat reported", "medium", re.compile(r"暴力|威胁|恐吓|报复|打击报复"), "medium"),
     _Rule("vague threat", "medium", re.compile(r"什么事都(?:可能|做得)|后果自负|出了事谁负责|出了人命谁负责|走投无路|逼上绝路|忍无可忍"), "medium"),
 ]
-# A count opens these, and scanning for one is slow: their closing words, fast to find, are looked for first.
+# A count opens these: their closing words are what ``_scan`` looks for first.
 _DEATH_WORDS = re.compile(r"死亡|身亡|遇难|丧生|罹难")
 _HARM_WORDS = re.compile(r"受伤|中毒|送医|住院|入院")
 _DEATHS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,4}})?\s*(?:{_DEATH_WORDS.pattern})")
@@ -158,6 +158,13 @@ def _context(text: str, start: int, width: int = 16, marks: str = "。！？!?�
     return left
 
 
+def _scan(pattern: re.Pattern, text: str, needs: re.Pattern | None = None):
+    """The matches of ``pattern`` in ``text``. A pattern that cannot open with literal text is tried at every
+    position, which is slow: ``needs``, literal text every match contains and fast to find, is looked for
+    first, and a text without it is not scanned."""
+    return pattern.finditer(text) if needs is None or needs.search(text) else ()
+
+
 def _possible(text: str, start: int, clause: str | None = None) -> bool:
     """Whether what starts at ``start`` is told as a possibility: a short marker in its clause, or a
     condition or recurring circumstance in its sentence."""
@@ -174,16 +181,16 @@ def risk_floor(text: str) -> RiskFloor:
             level = new
         fired.append(rule)
 
-    for m in _DEATHS.finditer(text) if _DEATH_WORDS.search(text) else ():
+    for m in _scan(_DEATHS, text, _DEATH_WORDS):
         n = cn_number(m.group(1))
         if (n is None or n >= 3) and not _NEGATION.search(_context(text, m.start())):
             raise_to("critical", "several deaths")
-    for m in _MASS.finditer(text) if _HARM_WORDS.search(text) else ():
+    for m in _scan(_MASS, text, _HARM_WORDS):
         n = cn_number(m.group(1))
         if n is not None and n >= 10 and not _possible(text, m.start()):
             raise_to("critical", "mass casualties")
     for rule in _RULES:
-        for m in rule.pattern.finditer(text) if rule.needs is None or rule.needs.search(text) else ():
+        for m in _scan(rule.pattern, text, rule.needs):
             before = _context(text, m.start())
             if _NEGATION.search(before[-6:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
                 continue
