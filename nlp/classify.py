@@ -31,7 +31,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from .features import BulkCounter, make_vectorizer
+from .features import BulkCounter, make_vectorizer, with_title_weight
 
 __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 
@@ -53,13 +53,14 @@ class PostClassifier(BaseEstimator):
     """Category, risk and sentiment from one text. ``C`` and ``class_weight`` are per head."""
 
     def __init__(self, C: dict | None = None, class_weight: str | None = "balanced", min_df: int = 2,
-                 max_features: int = 150_000, evidence_terms: int = 5, folds: int = 5):
+                 max_features: int = 150_000, evidence_terms: int = 5, folds: int = 5, title_weight: int = 2):
         self.C = C
         self.class_weight = class_weight
         self.min_df = min_df
         self.max_features = max_features
         self.evidence_terms = evidence_terms
         self.folds = folds
+        self.title_weight = title_weight
 
     def fit(self, texts: list[str], labels: dict[str, list[str | None]], sample_weight=None, tune_on=None,
             groups=None):
@@ -72,7 +73,7 @@ class PostClassifier(BaseEstimator):
         for cache in _CACHES:
             self.__dict__.pop(cache, None)
         self.vectorizer_ = make_vectorizer(self.min_df, self.max_features)
-        X = self.vectorizer_.fit_transform(texts)
+        X = self.vectorizer_.fit_transform(with_title_weight(texts, self.title_weight))
         self.terms_ = {}
         for name, vectorizer in self.vectorizer_.transformer_list:
             vectorizer.stop_words_ = None  # every pruned n-gram: large, and only for introspection
@@ -119,11 +120,12 @@ class PostClassifier(BaseEstimator):
         return scores[tune]
 
     def transform(self, texts: list[str]):
-        """The vectorizer's ``transform``, counted in bulk (``BulkCounter``: the same matrix, faster)."""
+        """The vectorizer's ``transform`` of the texts with their titles weighed (``with_title_weight``), counted
+        in bulk (``BulkCounter``: the same matrix, faster)."""
         counter = self.__dict__.get("_counter")
         if counter is None:
             counter = self.__dict__["_counter"] = BulkCounter(self.vectorizer_)
-        return counter.transform(texts)
+        return counter.transform(with_title_weight(texts, self.title_weight))
 
     @property
     def feature_names(self) -> np.ndarray:
@@ -231,6 +233,7 @@ class PostClassifier(BaseEstimator):
         model = sio.load(path, trusted=untrusted)
         if not isinstance(model, cls):
             raise ValueError(f"{path} does not hold a PostClassifier")
+        model.__dict__.setdefault("title_weight", 1)  # a model saved before titles were weighed read them once
         for name, vectorizer in model.vectorizer_.transformer_list:
             vectorizer.vocabulary_ = {term: i for i, term in enumerate(model.terms_[name].split("\n"))}
         return model

@@ -22,7 +22,7 @@ from sklearn.pipeline import FeatureUnion
 
 from .segment import tokenize
 
-__all__ = ["word_analyzer", "char_analyzer", "make_vectorizer", "BulkCounter"]
+__all__ = ["word_analyzer", "char_analyzer", "make_vectorizer", "BulkCounter", "with_title_weight"]
 
 _PAIR = "\u2009"  # thin space joins a word pair inside one feature name
 NGRAMS = (2, 3)  # character n-gram lengths
@@ -43,6 +43,20 @@ def _squeezed(text: str) -> str:
 def char_analyzer(text: str) -> list[str]:
     s = _squeezed(text)
     return [s[i:i + n] for n in NGRAMS for i in range(len(s) - n + 1)]
+
+
+def with_title_weight(texts: list[str], weight: int) -> list[str]:
+    """Each text with its first line (the title, as ``post_text`` writes it) ``weight`` times in all: a board
+    title names the problem ("投诉某小区野蛮施工") in the fewest words, and counted twice it raised the
+    category head's grouped 5-fold macro-F1 on the train split from 0.730 to 0.739 (``nlp/tools/cv_category.py``).
+    A text of one line (no title, or a title alone) is left as it is."""
+    if weight <= 1:
+        return texts
+    out = []
+    for text in texts:
+        title, newline, _ = text.partition("\n")
+        out.append((title + newline) * (weight - 1) + text if newline else text)
+    return out
 
 
 def make_vectorizer(min_df: int = 2, max_features: int = 150_000) -> FeatureUnion:

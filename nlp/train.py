@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import random
 from collections import Counter
 from datetime import datetime, timezone
@@ -92,7 +93,10 @@ def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | Non
         texts, labels, sample_weight=example_weights(examples),
         tune_on=[e.source == "govmsg" for e in examples],  # tuned for the board, not for Weibo
         groups=[e.group or e.id for e in examples])
-    digest = hashlib.sha1("".join(sorted(e.id + (e.category or "") + (e.risk or "") for e in examples)).encode())
+    # the version names what was learnt from (examples and labels) and how (the parameters, such as the
+    # title's weight), so a model trained otherwise on the same labels gets another version
+    digest = hashlib.sha1(("".join(sorted(e.id + (e.category or "") + (e.risk or "") for e in examples))
+                           + json.dumps(model.get_params(), sort_keys=True)).encode())
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "version": digest.hexdigest()[:12],

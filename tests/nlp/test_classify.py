@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+from nlp.features import with_title_weight
 
 TOY = [
     ("楼道里燃气味很重，燃气泄漏了", "utilities", "high", "negative"),
@@ -127,10 +128,28 @@ def test_classify_command_line_contract(tmp_path):
 def test_bulk_counting_gives_the_vectorizers_own_matrix(toy_model):
     texts = [t for t, *_ in TOY] + ["", " ", "燃", "燃气\n泄漏 了", "ABC abc 12.5% A3区", "𠮷野家的燃气味，燃气味"]
     for model in (toy_model, PostClassifier.load()):
-        expected, got = model.vectorizer_.transform(texts), model.transform(texts)
+        expected = model.vectorizer_.transform(with_title_weight(texts, model.title_weight))
+        got = model.transform(texts)
         assert got.shape == expected.shape and got.has_sorted_indices
         assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
         assert (got.data == expected.data).all()
+
+
+def test_the_title_counts_twice_and_a_model_saved_before_reads_it_once(toy_model, tmp_path):
+    assert with_title_weight(["燃气泄漏\n楼道里有味道", "没有标题的一行", ""], 2) == \
+        ["燃气泄漏\n燃气泄漏\n楼道里有味道", "没有标题的一行", ""]
+    assert toy_model.title_weight == 2
+    titled, untitled = toy_model.transform(["燃气泄漏\n噪音扰民", "噪音扰民\n燃气泄漏"])
+    (_, words), (_, chars) = toy_model.vectorizer_.transformer_list
+    column = len(words.vocabulary_) + chars.vocabulary_["燃气"]
+    assert titled[0, column] > untitled[0, column] > 0  # the same words; 燃气 weighs more in the title
+
+    older = PostClassifier(min_df=1).fit([t for t, *_ in TOY], {"category": [c for _, c, _, _ in TOY]})
+    del older.title_weight  # what a model trained before the parameter existed holds
+    older.save(tmp_path / "older.skops")
+    loaded = PostClassifier.load(tmp_path / "older.skops")
+    assert loaded.title_weight == 1
+    assert (loaded.transform(["燃气泄漏\n噪音扰民"]) != older.vectorizer_.transform(["燃气泄漏\n噪音扰民"])).nnz == 0
 
 
 def _rare_class_data(n=400, seed=0):
