@@ -116,10 +116,17 @@ def written_letters() -> list[Example]:
     return _written("written_letters.csv", "letter")
 
 
+def written_thanks() -> list[Example]:
+    """Thanks and praise the team wrote, in the board's manner and a forum's (``nlp/labels/written_thanks.csv``):
+    training only, sentiment only (``positive``); none copies a real message."""
+    return _written("written_thanks.csv", "thanks")
+
+
 def _written(name: str, source: str) -> list[Example]:
+    """Posts the team wrote: id, title, text and the one label the file carries (category or sentiment)."""
     with open(LABELS_DIR / name, encoding="utf-8", newline="") as fh:
-        return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row["category"], None, None,
-                        source) for row in csv.DictReader(fh)]
+        return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row.get("category"), None,
+                        row.get("sentiment"), source) for row in csv.DictReader(fh)]
 
 
 def govmsg_posts(files: tuple[str, ...] = ("votes", "replies"), secret: bytes = b"govmsg-replay",

@@ -36,8 +36,8 @@ def test_rows_name_messages_by_id_with_valid_codes_and_no_text():
         assert r["message_id"].isdigit() and r["source"] in FILES
         assert r["category"] in CATEGORIES and r["risk"] in RISKS and r["sentiment"] in SENTIMENTS, r
         assert r["split"] in ("train", "heldout")
-    # no message text anywhere in the label, part and review files (guide_examples.csv and written_letters.csv
-    # are our own writing; cec_labels.csv names CEC reports by their file names, the corpus's own identifiers)
+    # no message text anywhere in the label, part and review files (guide_examples.csv, written_letters.csv and
+    # written_thanks.csv are our own writing; cec_labels.csv names CEC reports by their file names, the corpus's own identifiers)
     for path in [LABELS / "govmsg_labels.csv", *LABELS.glob("parts/*.csv"), *LABELS.glob("review/*.csv"),
                  *LABELS.glob("selection*.csv")]:
         assert not HANZI.search(path.read_text(encoding="utf-8")), f"{path.name} holds Chinese text"
@@ -69,13 +69,16 @@ def test_every_held_out_label_was_read_twice_and_train_labels_once_or_rechecked(
 
 
 GUIDE, LETTERS = _rows(LABELS / "guide_examples.csv"), _rows(LABELS / "written_letters.csv")
-WRITTEN = GUIDE + LETTERS
+THANKS = _rows(LABELS / "written_thanks.csv")
+WRITTEN = GUIDE + LETTERS + THANKS
 
 
 def test_written_posts_are_labelled_with_taxonomy_codes():
     assert len({r["id"] for r in WRITTEN}) == len(WRITTEN)
     assert {r["category"] for r in GUIDE} == set(CATEGORIES)
     assert {r["category"] for r in LETTERS} == {"school_safety", "neighbor_dispute", "food_drug", "public_order"}
+    assert len(THANKS) == 200 and {r["sentiment"] for r in THANKS} == {"positive"}
+    assert len({r["text"] for r in THANKS}) == len(THANKS)
     assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
 
 
