@@ -104,7 +104,8 @@ def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | Non
         groups=[e.group or e.id for e in examples])
     # the version names what was learnt from (examples and labels) and how (the parameters, such as the
     # title's weight), so a model trained otherwise on the same labels gets another version
-    digest = hashlib.sha1(("".join(sorted(e.id + (e.category or "") + (e.risk or "") for e in examples))
+    digest = hashlib.sha1(("".join(sorted(e.id + (e.category or "") + (e.risk or "") + (e.sentiment or "")
+                                          for e in examples))
                            + json.dumps(model.get_params(), sort_keys=True)).encode())
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

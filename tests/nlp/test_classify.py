@@ -225,3 +225,21 @@ def test_bootstrap_intervals_hold_the_figure_and_widen_for_rare_classes():
     u, band = _urgent(risk_truth, risk_pred), _urgent_intervals(risk_truth, risk_pred, _resamples(200))
     assert band["recall_interval"][0] < u["recall"] < band["recall_interval"][1]
     assert band["precision_interval"][0] < u["precision"] < band["precision_interval"][1]
+
+
+def test_the_model_version_names_its_labels_and_parameters(tmp_path):
+    """Another sentiment label is another model, so another version (the version once named only the category
+    and risk labels); written posts train at their own weights."""
+    from dataclasses import replace
+
+    from nlp.datasets import Example
+    from nlp.train import LETTER_WEIGHT, THANKS_WEIGHT, example_weights, train
+
+    examples = [Example(f"toy:{i}", text, category, risk, sentiment, "govmsg")
+                for i, (text, category, risk, sentiment) in enumerate(TOY)]
+    first = train(examples, out=tmp_path / "a.skops").version_
+    assert train(examples, out=tmp_path / "b.skops").version_ == first  # the same inputs: the same version
+    flipped = examples[:-1] + [replace(examples[-1], sentiment="negative")]
+    assert train(flipped, out=tmp_path / "c.skops").version_ != first
+    written = [replace(examples[0], source="letter"), replace(examples[1], source="thanks"), examples[2]]
+    assert example_weights(written) == [LETTER_WEIGHT, THANKS_WEIGHT, 1.0]
