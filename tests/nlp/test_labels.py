@@ -77,7 +77,7 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
     assert len({r["id"] for r in WRITTEN}) == len(WRITTEN)
     assert {r["category"] for r in GUIDE} == set(CATEGORIES)
     assert {r["category"] for r in LETTERS} == {"school_safety", "neighbor_dispute", "food_drug", "public_order"}
-    assert len(THANKS) == 200 and {r["sentiment"] for r in THANKS} == {"positive"}
+    assert len(THANKS) == 300 and {r["sentiment"] for r in THANKS} == {"positive"}
     assert len({r["text"] for r in THANKS}) == len(THANKS)
     assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
 
