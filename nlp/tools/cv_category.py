@@ -25,13 +25,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import Example, cec, govmsg, guide_examples, post_text, written_letters  # noqa: E402
-from nlp.tools.folds import out_of_fold  # noqa: E402
+from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
 from nlp.train import LETTER_WEIGHT, example_weights  # noqa: E402
 
 
 def main() -> None:
-    from sklearn.metrics import precision_recall_fscore_support
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--letter-weight", type=float, default=LETTER_WEIGHT)
     ap.add_argument("--extra", nargs="*", default=[], help="More letters (CSV: id, category, title, text).")
@@ -49,14 +47,9 @@ def main() -> None:
     predicted = np.array([p.label for p in out_of_fold(
         board, written, "category", lambda fold: example_weights(fold, args.letter_weight))], dtype=object)
     on_board = np.array([e.source == "govmsg" for e in board])
-    labels = sorted(set(y[on_board]))
-    p, r, f, s = precision_recall_fscore_support(y[on_board], predicted[on_board].astype(str), labels=labels,
-                                                 zero_division=0)
     print(f"written: {len(written) - len(letters)} guide examples, {len(letters)} letters at weight "
           f"{args.letter_weight:g}; board messages scored: {on_board.sum()}")
-    print(f"category macro-F1 (grouped 5-fold CV, train split): {f.mean():.4f}")
-    for label, *row in zip(labels, p, r, f, s):
-        print(f"  {label:17} precision {row[0]:.3f} recall {row[1]:.3f} f1 {row[2]:.3f} ({row[3]})")
+    print_scores("category", y[on_board], predicted[on_board].astype(str))
 
 
 if __name__ == "__main__":

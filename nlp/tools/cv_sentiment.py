@@ -22,13 +22,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import govmsg, written_thanks  # noqa: E402
-from nlp.tools.folds import out_of_fold  # noqa: E402
+from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
 from nlp.train import THANKS_WEIGHT, example_weights, weibo_sentiment  # noqa: E402
 
 
 def main() -> None:
-    from sklearn.metrics import precision_recall_fscore_support
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--thanks-weight", type=float, default=THANKS_WEIGHT)
     args = ap.parse_args()
@@ -38,12 +36,8 @@ def main() -> None:
     predicted = np.array([p.label for p in out_of_fold(
         board, weibo_sentiment() + thanks, "sentiment",
         lambda fold: example_weights(fold, thanks_weight=args.thanks_weight))], dtype=object)
-    labels = sorted(set(y))
-    p, r, f, s = precision_recall_fscore_support(y, predicted.astype(str), labels=labels, zero_division=0)
     print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; board messages scored: {len(board)}")
-    print(f"sentiment macro-F1 (grouped 5-fold CV, train split): {f.mean():.4f}")
-    for label, *row in zip(labels, p, r, f, s):
-        print(f"  {label:17} precision {row[0]:.3f} recall {row[1]:.3f} f1 {row[2]:.3f} ({row[3]})")
+    print_scores("sentiment", y, predicted.astype(str))
 
 
 if __name__ == "__main__":
