@@ -50,6 +50,7 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
     fresh state (what ``Enricher.enrich`` does, without building the records). Each batch is segmented
     first and alone, so "features" is the counting and weighting of words already cut; the near-duplicate
     index and the topic tracker cut their marker-free lines themselves where those differ."""
+    from nlp.classify import HEADS
     from nlp.datasets import post_text
     from nlp.dedup import DuplicateIndex
     from nlp.places import extract_places
@@ -72,7 +73,7 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
         timed("segmentation (rjieba)", lambda: [tokenize(t) for t in texts])
         X = timed("features", lambda: model.transform(texts))
         heads = timed("three heads with evidence",
-                      lambda: {h: model.predict_head(h, X) for h in ("category", "risk", "sentiment")})
+                      lambda: {h: model.predict_head(h, X) for h in HEADS})
         timed("risk rules", lambda: [risk_floor(t) for t in texts])
         places = timed("places", lambda: [extract_places(t) for t in texts])
         timed("near-duplicates", lambda: dups.add_texts([(p.id, t) for p, t in zip(batch, texts)]))

@@ -226,7 +226,7 @@ def evaluate(model: PostClassifier, examples: list[Example], transformer_heads: 
 
 def format_report(report: dict) -> str:
     lines = [f"held-out examples: {report['n']}"]
-    for head in ("category", "risk", "sentiment"):
+    for head in HEADS:
         r = report[head]
         low, high = r.get("macro_f1_interval") or (None, None)
         lines.append(f"\n== {head}: macro-F1 {r['macro_f1']:.3f}"
