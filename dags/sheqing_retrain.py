@@ -4,8 +4,8 @@ Weekly, Monday 03:00 Asia/Shanghai (``SHEQING_RETRAIN_SCHEDULE``), or on demand 
 parameter for a quick run on part of the label files). The corrections made on the web page are exported from
 the store, a candidate is trained on the label files plus those corrections into ``DATA_DIR/models``, both the
 candidate and the model in use are evaluated on the held-out split, and the candidate becomes
-``DATA_DIR/models/active.skops`` only if category macro-F1, sentiment macro-F1 and high+critical recall are all
-at least the current model's. See dags/README.md.
+``DATA_DIR/models/active.skops`` unless high+critical recall fell, or category or sentiment macro-F1 fell beyond
+resampling noise (lower in 95 % of paired bootstrap samples). See dags/README.md.
 """
 
 from __future__ import annotations

@@ -182,9 +182,9 @@ def _interval(values: np.ndarray) -> list[float]:
     return [round(float(v), 3) for v in np.percentile(finite, [2.5, 97.5])] if len(finite) else [None, None]
 
 
-def _macro_f1_interval(y_true, y_pred, classes, draws: np.ndarray) -> list[float]:
-    """95 % bootstrap interval of macro-F1 (the held-out examples drawn with replacement; in each sample, the
-    mean F1 of the classes it holds)."""
+def _macro_f1_draws(y_true, y_pred, classes, draws: np.ndarray) -> np.ndarray:
+    """Macro-F1 in each bootstrap sample (each row of ``draws``: how often each example is drawn): the mean F1
+    of the classes the sample holds."""
     index = {c: i for i, c in enumerate(classes)}
     k = len(classes)
     pairs = np.array([index[t] * k + index[p] for t, p in zip(y_true, y_pred)])
@@ -193,8 +193,16 @@ def _macro_f1_interval(y_true, y_pred, classes, draws: np.ndarray) -> list[float
     support, predicted = confusion.sum(axis=2), confusion.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         f1 = np.where(support + predicted > 0, 2 * hits / (support + predicted), 0.0)
-        macro = np.where(support > 0, f1, 0.0).sum(axis=1) / (support > 0).sum(axis=1)
-    return _interval(macro)
+        return np.where(support > 0, f1, 0.0).sum(axis=1) / (support > 0).sum(axis=1)
+
+
+def _urgent_recall_draws(y_true, y_pred, draws: np.ndarray) -> np.ndarray:
+    """Recall of high+critical in each bootstrap sample (NaN in a sample that holds none)."""
+    urgent = {"high", "critical"}
+    t = np.array([y in urgent for y in y_true], dtype=float)
+    p = np.array([y in urgent for y in y_pred], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return draws @ (t * p) / (draws @ t)
 
 
 def _urgent_intervals(y_true, y_pred, draws: np.ndarray) -> dict:
@@ -202,7 +210,7 @@ def _urgent_intervals(y_true, y_pred, draws: np.ndarray) -> dict:
     t = np.array([y in urgent for y in y_true], dtype=float)
     p = np.array([y in urgent for y in y_pred], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"recall_interval": _interval(draws @ (t * p) / (draws @ t)),
+        return {"recall_interval": _interval(_urgent_recall_draws(y_true, y_pred, draws)),
                 "precision_interval": _interval(draws @ (t * p) / (draws @ p))}
 
 
@@ -210,18 +218,47 @@ def evaluate(model: PostClassifier, examples: list[Example], transformer_heads: 
     """The held-out report: per head, per-class figures, macro-F1 and its 95 % bootstrap interval (rare
     classes of a few cases move it by several points), the confusion matrix; for risk, high+critical recall
     and precision, with intervals. ``transformer_heads`` are measured in place of the model's heads."""
-    pred = predict_all(model, [e.text for e in examples], transformer_heads)
+    return report_of(examples, predict_all(model, [e.text for e in examples], transformer_heads))
+
+
+def report_of(examples: list[Example], pred: dict[str, list[str]]) -> dict:
+    """``evaluate``'s report of the labels ``pred`` (``predict_all``'s) for ``examples``."""
     draws = _resamples(len(examples))
     report = {"n": len(examples)}
     for head, classes in (("category", CATEGORIES), ("risk", RISKS), ("sentiment", SENTIMENTS)):
         truth = [getattr(e, head) for e in examples]
         report[head] = _head_report(truth, pred[head], classes)
-        report[head]["macro_f1_interval"] = _macro_f1_interval(truth, pred[head], classes, draws)
+        report[head]["macro_f1_interval"] = _interval(_macro_f1_draws(truth, pred[head], classes, draws))
     truth_risk = [e.risk for e in examples]
     report["risk"]["high_or_critical"] = {**_urgent(truth_risk, pred["risk"]),
                                           **_urgent_intervals(truth_risk, pred["risk"], draws)}
     report["risk"]["high_or_critical_model_only"] = _urgent(truth_risk, pred["risk_model_only"])
     return report
+
+
+def deciding_scores(report: dict) -> dict[str, float | None]:
+    """The scores a retrained model is judged by, from an ``evaluate`` report (``worse_shares`` has the same)."""
+    return {"category_macro_f1": report["category"]["macro_f1"],
+            "sentiment_macro_f1": report["sentiment"]["macro_f1"],
+            "high_or_critical_recall": report["risk"]["high_or_critical"]["recall"]}
+
+
+def worse_shares(examples: list[Example], candidate: dict[str, list[str]], current: dict[str, list[str]]
+                 ) -> dict[str, float]:
+    """For each deciding score (``deciding_scores``), the share of 1,000 paired bootstrap samples of ``examples`` in which the
+    ``candidate``'s labels score lower than the ``current`` model's (both ``predict_all``'s, scored on the same
+    draws). Near 0.5 for a difference that is noise; 0 when the labels are the same."""
+    draws = _resamples(len(examples))
+
+    def scores(pred: dict[str, list[str]]) -> dict[str, np.ndarray]:
+        return {"category_macro_f1": _macro_f1_draws([e.category for e in examples], pred["category"],
+                                                     CATEGORIES, draws),
+                "sentiment_macro_f1": _macro_f1_draws([e.sentiment for e in examples], pred["sentiment"],
+                                                      SENTIMENTS, draws),
+                "high_or_critical_recall": _urgent_recall_draws([e.risk for e in examples], pred["risk"], draws)}
+
+    mine, theirs = scores(candidate), scores(current)
+    return {key: round(float(np.mean(mine[key] < theirs[key])), 4) for key in mine}
 
 
 def format_report(report: dict) -> str:

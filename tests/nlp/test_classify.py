@@ -206,7 +206,10 @@ def test_offsets_raise_macro_f1_when_a_rare_class_scores_low():
 def test_bootstrap_intervals_hold_the_figure_and_widen_for_rare_classes():
     import numpy as np
 
-    from nlp.train import _head_report, _macro_f1_interval, _resamples, _urgent, _urgent_intervals
+    from nlp.train import _head_report, _interval, _macro_f1_draws, _resamples, _urgent, _urgent_intervals
+
+    def _macro_f1_interval(truth, pred, classes, draws):
+        return _interval(_macro_f1_draws(truth, pred, classes, draws))
 
     rng = np.random.default_rng(1)
     classes = ["a", "b", "c"]
@@ -225,6 +228,46 @@ def test_bootstrap_intervals_hold_the_figure_and_widen_for_rare_classes():
     u, band = _urgent(risk_truth, risk_pred), _urgent_intervals(risk_truth, risk_pred, _resamples(200))
     assert band["recall_interval"][0] < u["recall"] < band["recall_interval"][1]
     assert band["precision_interval"][0] < u["precision"] < band["precision_interval"][1]
+
+
+def test_paired_resamples_tell_a_slip_from_a_fall():
+    """The retrain gate's figure: in how many paired bootstrap samples the candidate scores lower. Labels that
+    are the same never score lower; one more mistake in 600 is noise; sixty more are a fall; for urgent
+    recall every sample holding the missed post scores lower."""
+    import numpy as np
+
+    from nlp.datasets import Example
+    from nlp.train import worse_shares
+
+    rng = np.random.default_rng(2)
+    categories = ["traffic", "environment", "labor", "housing_land"]
+    examples = [Example(id=str(i), text="", category=str(rng.choice(categories)), risk="high" if i < 20 else "low",
+                        sentiment=str(rng.choice(["negative", "neutral", "positive"], p=[0.6, 0.35, 0.05])),
+                        source="govmsg") for i in range(600)]
+    truth = {"category": [e.category for e in examples], "sentiment": [e.sentiment for e in examples],
+             "risk": [e.risk for e in examples]}
+    current = {head: [label if rng.random() < 0.85 else str(rng.choice(pool)) for label in labels]
+               for (head, labels), pool in zip(truth.items(), (categories, ["negative", "neutral", "positive"],
+                                                               ["low"]))}
+    current["risk"] = list(truth["risk"])  # finds every urgent post
+
+    def with_mistakes(head: str, n: int) -> dict:  # n labels it had right, made wrong
+        pool = categories if head == "category" else ["negative", "neutral", "positive"]
+        right = [i for i, (p, t) in enumerate(zip(current[head], truth[head])) if p == t][:n]
+        changed = list(current[head])
+        for i in right:
+            changed[i] = pool[(pool.index(changed[i]) + 1) % len(pool)]
+        return {**current, head: changed}
+
+    assert worse_shares(examples, current, current) == {"category_macro_f1": 0.0, "sentiment_macro_f1": 0.0,
+                                                         "high_or_critical_recall": 0.0}
+    slip = worse_shares(examples, with_mistakes("category", 1), current)
+    assert 0.3 < slip["category_macro_f1"] < 0.95 and slip["sentiment_macro_f1"] == 0.0
+    assert worse_shares(examples, with_mistakes("category", 60), current)["category_macro_f1"] >= 0.95
+    assert worse_shares(examples, with_mistakes("sentiment", 60), current)["sentiment_macro_f1"] >= 0.95
+    missed = {**current, "risk": ["low"] + current["risk"][1:]}
+    share = worse_shares(examples, missed, current)["high_or_critical_recall"]
+    assert 0.5 < share < 0.75  # the samples that draw the first post: 1 - (1 - 1/600)^600, about 0.63
 
 
 def test_the_model_version_names_its_labels_and_parameters(tmp_path):
