@@ -31,12 +31,13 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from sheqing.records import HEADS
+
 from .features import BulkCounter, make_vectorizer, with_title_weight
 
 __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
-HEADS = ("category", "risk", "sentiment")
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
 _CACHES = ("_feature_names", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
 

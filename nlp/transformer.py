@@ -69,6 +69,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sheqing.records import HEADS
+
 from .transformer_io import (
     CLASSES_FILE,
     as_texts,
@@ -318,9 +320,6 @@ class TransformerTextClassifier(ClassifierMixin, BaseEstimator):
 
 def _no_decay(name: str) -> bool:
     return name.endswith(".bias") or "LayerNorm" in name or "layer_norm" in name
-
-
-HEADS = ("category", "risk", "sentiment")
 
 
 def load_heads(directory, device: str | None = None) -> dict[str, TransformerTextClassifier]:

@@ -176,7 +176,9 @@ def train(corrections: str | None, output_path: str | None, base: str | None, he
     from nlp.train import train as fit, train_transformers, training_examples
 
     chosen = HEADS if heads is None else tuple(h.strip() for h in heads.split(",") if h.strip())
-    if base and (not chosen or not set(chosen) <= set(HEADS)):  # before the label files are read
+    if heads is not None and not base:  # the default model always has all three (before the label files are read)
+        raise click.UsageError("--heads chooses fine-tuned transformer heads: use it with --transformer DIR")
+    if not chosen or not set(chosen) <= set(HEADS):
         raise click.BadParameter(f"heads are {', '.join(HEADS)}; got {heads!r}", param_hint="--heads")
     examples = training_examples(Path(corrections) if corrections else None)
     if base:

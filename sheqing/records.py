@@ -92,6 +92,7 @@ CATEGORIES = (
 )
 RISKS = ("none", "low", "medium", "high", "critical")  # ordered
 SENTIMENTS = ("negative", "neutral", "positive")
+HEADS = ("category", "risk", "sentiment")  # the three labels, as the classifiers' heads are named
 PLACE_KINDS = ("province", "city", "district", "street", "estate", "anonymised")
 
 

@@ -267,6 +267,9 @@ def test_cli_fine_tunes_and_measures_transformer_heads(tiny_bert, tmp_path, shar
     assert f"sheqing eval --transformer {out}" in result.output
     bad = runner.invoke(main, ["train", "--transformer", str(tiny_bert), "--heads", "mood", "-o", str(out)])
     assert bad.exit_code != 0 and "heads are category, risk, sentiment" in bad.output
+    alone = runner.invoke(main, ["train", "--heads", "sentiment", "-o", str(tmp_path / "m.skops")])
+    assert alone.exit_code == 2 and "use it with --transformer" in alone.output
+    assert not (tmp_path / "m.skops").exists()
 
     result = runner.invoke(main, ["eval", "--transformer", str(out), "--json"])
     assert result.exit_code == 0, result.output

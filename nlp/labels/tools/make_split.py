@@ -26,6 +26,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from sheqing.records import HEADS
+
 LABELS = Path(__file__).resolve().parents[1]
 GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
 FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv",
@@ -37,7 +39,6 @@ SEED = 20261122
 HELD_OUT_SHARE = 0.20
 COLUMNS = ["message_id", "source", "category", "risk", "sentiment", "split", "annotator", "dup_group", "review"]
 REVIEW = LABELS / "review"
-HEADS = ("category", "risk", "sentiment")
 
 
 @functools.cache
