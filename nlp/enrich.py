@@ -186,11 +186,30 @@ class Enricher:
         self._topics.save(self.state_dir / "topics.json")
 
 
-def read_jsonl(path: Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
+def read_jsonl(path: Path, required: tuple[str, ...] = (), texts: tuple[str, ...] = ("title", "text")
+               ) -> Iterator[dict]:
+    """The JSON objects of a JSON-lines file (UTF-8; blank lines skipped). A line that is not UTF-8, not JSON,
+    not an object, lacks a ``required`` field or holds anything but a string or null in a ``texts`` field
+    raises ``ValueError`` naming the file and the line."""
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not UTF-8 text (byte {raw[exc.start]:#04x} at byte "
+                                 f"{exc.start + 1} of the line); convert the file to UTF-8") from None
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}:{n}: not a JSON object")
+            missing = [key for key in required if key not in record]
+            if missing:
+                raise ValueError(f"{path}:{n}: missing field(s) {', '.join(missing)}")
+            wrong = [key for key in texts if not isinstance(record.get(key), (str, type(None)))]
+            if wrong:
+                raise ValueError(f"{path}:{n}: {', '.join(wrong)} must be text (a JSON string) or null")
+            yield record

@@ -562,13 +562,23 @@ def _distinct(words: list[str]) -> list[str]:
     return kept
 
 
+def _published(record: dict) -> datetime:
+    value = record["published_at"]
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"post {record.get('id')!r}: published_at {value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"post {record.get('id')!r}: published_at {value!r} has no time zone (add +08:00 or Z)")
+    return moment
+
+
 def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> list[dict]:
     """Topics of ``records`` (dicts with id, title, text, published_at as ISO 8601 with a zone, and optional
     places and category), ranked by heat at the latest post: dicts with id, label, keywords, places, size,
     first_seen, last_seen (ISO strings), ids, heat, open and category."""
     tracker = tracker or TopicTracker()
-    rows = sorted(((datetime.fromisoformat(r["published_at"]), str(r["id"]), r) for r in records),
-                  key=lambda row: (row[0].timestamp(), row[1]))
+    rows = sorted(((_published(r), str(r["id"]), r) for r in records), key=lambda row: (row[0].timestamp(), row[1]))
     for at in range(0, len(rows), 512):
         batch = rows[at:at + 512]
         terms = posts_terms([(record.get("title") or "", record.get("text") or "") for _, _, record in batch])

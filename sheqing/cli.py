@@ -112,12 +112,12 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
     from tqdm import tqdm
 
     from nlp.classify import PostClassifier
-    from nlp.enrich import Enricher, read_jsonl
+    from nlp.enrich import Enricher
 
     from .files import atomic_file
 
+    records = _records(input_path, ("id", "text"))
     enricher = Enricher(PostClassifier.load(model_path) if model_path else None)
-    records = _records(read_jsonl(input_path), ("id", "text"))
     with atomic_file(output_path) as out, tqdm(total=len(records), unit="post", desc="classifying") as bar:
         for start in range(0, len(records), 512):
             for row in enricher.classify(records[start:start + 512]):
@@ -134,26 +134,29 @@ def topics(input_path: str, output_path: str) -> None:
     """Group INPUT (JSON lines with id, title, text, published_at) into topics ranked by heat."""
     import json
 
-    from nlp.enrich import read_jsonl
     from nlp.topics import build_topics
 
     from .files import atomic_file
 
-    records = _records(read_jsonl(input_path), ("id", "text", "published_at"))
-    result = build_topics(records)
+    records = _records(input_path, ("id", "text", "published_at"))
+    try:
+        result = build_topics(records)
+    except ValueError as exc:  # a time that is not ISO 8601 with a zone
+        raise click.ClickException(str(exc)) from None
     with atomic_file(output_path) as fh:
         json.dump(result, fh, ensure_ascii=False, indent=2)
     click.echo(f"{len(records)} posts -> {len(result)} topics -> {output_path}")
 
 
-def _records(rows, required: tuple[str, ...]) -> list[dict]:
-    records = []
-    for n, row in enumerate(rows, 1):
-        missing = [k for k in required if k not in row]
-        if missing:
-            raise click.ClickException(f"line {n}: missing field(s) {', '.join(missing)}")
-        records.append(row)
-    return records
+def _records(path: str, required: tuple[str, ...]) -> list[dict]:
+    """The records of a JSON-lines input, all of them, before any work starts: a bad line stops the command
+    with its line number and nothing is written."""
+    from nlp.enrich import read_jsonl
+
+    try:
+        return list(read_jsonl(path, required))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

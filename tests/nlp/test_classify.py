@@ -118,11 +118,36 @@ def test_classify_command_line_contract(tmp_path):
         result[0]["scores"]["risk"].get("high", 0) + result[0]["scores"]["risk"].get("critical", 0) > 0.5
     assert any(p["text"] == "金色家园" and p["kind"] == "estate" for p in result[0]["places"])
 
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "x"}\nnot json\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "sheqing.cli", "classify", str(bad), "-o", str(out)],
-                          capture_output=True, text=True, cwd=root, timeout=300)
-    assert done.returncode != 0 and "line 1" in done.stderr or "line 2" in done.stderr
+
+BAD_LINES = [  # (file content, the error's words): each the second line of the file, after a good one
+    (b'not json\n', ":2: not a JSON line"),
+    (b'[1, 2]\n', ":2: not a JSON object"),
+    (b'{"id": "x"}\n', ":2: missing field(s) text"),
+    (b'{"id": "x", "text": 5}\n', ":2: text must be text"),
+    # 燃 in GB18030 happens to read as one UTF-8 character; 气 does not
+    ('{"id": "x", "text": "燃气泄漏"}\n'.encode("gb18030"), ":2: not UTF-8 text (byte 0xc6 at byte 24"),
+]
+
+
+def test_classify_refuses_a_bad_line_by_its_number_and_writes_nothing(tmp_path):
+    """A bad line anywhere stops the command before any work, with the file and line in one plain sentence
+    (no traceback), and no output file is left; a byte-order mark and blank lines are fine."""
+    from click.testing import CliRunner
+
+    from sheqing.cli import main
+
+    good = '{"id": "a", "title": "燃气泄漏", "text": "楼道里燃气泄漏了"}\n'.encode()
+    out = tmp_path / "out.jsonl"
+    for content, words in BAD_LINES:
+        (tmp_path / "in.jsonl").write_bytes(good + content)
+        result = CliRunner().invoke(main, ["classify", str(tmp_path / "in.jsonl"), "-o", str(out)])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert f"Error: {tmp_path / 'in.jsonl'}{words}" in result.output and "Traceback" not in result.output
+        assert not out.exists()
+    (tmp_path / "in.jsonl").write_bytes(b"\xef\xbb\xbf" + good + b"\n  \n")
+    result = CliRunner().invoke(main, ["classify", str(tmp_path / "in.jsonl"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a"]
 
 
 def test_bulk_counting_gives_the_vectorizers_own_matrix(toy_model):

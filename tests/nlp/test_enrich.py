@@ -80,3 +80,10 @@ def test_topics_command_line_contract(tmp_path):
     leak = next(t for t in topics if "demo:1" in t["ids"])
     assert {"demo:1", "demo:2", "demo:3"} <= set(leak["ids"]) and leak["size"] >= 3
     assert topics[0] is leak or topics.index(leak) == 0  # the growing incident ranks first by heat
+
+    for when, words in (("yesterday", "is not an ISO 8601 time"), ("2024-01-01T10:00:00", "has no time zone")):
+        src.write_text(json.dumps({"id": "b", "text": "燃气泄漏", "published_at": when}), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "sheqing.cli", "topics", str(src), "-o", str(tmp_path / "t.json")],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert done.returncode == 1 and f"Error: post 'b': published_at '{when}' {words}" in done.stderr
+        assert "Traceback" not in done.stderr and not (tmp_path / "t.json").exists()
