@@ -69,23 +69,36 @@ def weibo_sentiment(n_per_class: int = WEIBO_PER_CLASS, data_dir: Path | None = 
 
 
 def corrections(path: Path) -> list[Example]:
-    """Monitors' corrections: CSV with id, text, category, risk (empty = not corrected)."""
+    """Monitors' corrections: CSV (UTF-8) with id, text, category, risk (empty = not corrected). A missing
+    column, an empty id or a label outside the taxonomy raises ``ValueError`` naming the file and line: a typed
+    label would otherwise train a class of its own."""
     out = []
-    with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            out.append(Example(row["id"], normalize_text(row["text"]), row.get("category") or None,
-                               row.get("risk") or None, None, "correction"))
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [name for name in ("id", "text", "category", "risk") if name not in (reader.fieldnames or ())]
+            if missing:
+                raise ValueError(f"{path}: no column(s) {', '.join(missing)} (the header must name id, text, "
+                                 "category, risk)")
+            for row in reader:
+                line, category, risk = reader.line_num, row["category"] or None, row["risk"] or None
+                if not row["id"]:
+                    raise ValueError(f"{path}:{line}: empty id")
+                for value, allowed, name in ((category, CATEGORIES, "category"), (risk, RISKS, "risk")):
+                    if value is not None and value not in allowed:
+                        raise ValueError(f"{path}:{line}: {name} {value!r} is not one of {', '.join(allowed)}")
+                out.append(Example(row["id"], normalize_text(row["text"] or ""), category, risk, None, "correction"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     return out
 
 
 def training_examples(corrections_path: Path | None = None) -> list[Example]:
+    fixed = corrections(corrections_path) if corrections_path else []  # read first: a bad file stops at once
     examples = (govmsg("train") + cec() + weibo_sentiment() + guide_examples() + written_letters()
                 + written_thanks())
-    if corrections_path:
-        fixed = corrections(corrections_path)
-        ids = {e.id for e in fixed}
-        examples = [e for e in examples if e.id not in ids] + fixed
-    return examples
+    ids = {e.id for e in fixed}
+    return [e for e in examples if e.id not in ids] + fixed
 
 
 def example_weights(examples: list[Example], letter_weight: float = LETTER_WEIGHT,

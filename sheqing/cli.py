@@ -183,7 +183,10 @@ def train(corrections: str | None, output_path: str | None, base: str | None, he
         raise click.UsageError("--heads chooses fine-tuned transformer heads: use it with --transformer DIR")
     if not chosen or not set(chosen) <= set(HEADS):
         raise click.BadParameter(f"heads are {', '.join(HEADS)}; got {heads!r}", param_hint="--heads")
-    examples = training_examples(Path(corrections) if corrections else None)
+    try:
+        examples = training_examples(Path(corrections) if corrections else None)
+    except ValueError as exc:  # a corrections file that is not what it should be
+        raise click.ClickException(str(exc)) from None
     if base:
         out = Path(output_path or "var/models/transformer")
         click.echo(f"fine-tuning {', '.join(chosen)} from {base} on {len(examples)} examples ...")

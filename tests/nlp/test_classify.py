@@ -311,3 +311,29 @@ def test_the_model_version_names_its_labels_and_parameters(tmp_path):
     assert train(flipped, out=tmp_path / "c.skops").version_ != first
     written = [replace(examples[0], source="letter"), replace(examples[1], source="thanks"), examples[2]]
     assert example_weights(written) == [LETTER_WEIGHT, THANKS_WEIGHT, 1.0]
+
+
+def test_a_corrections_file_with_a_label_outside_the_taxonomy_stops_training(tmp_path):
+    """A typed label ("gas") would train a class of its own: the file is refused by line before any training,
+    as are a missing column and another encoding; a good file's labels, empty ones included, are read."""
+    from click.testing import CliRunner
+
+    from nlp.train import corrections
+    from sheqing.cli import main
+
+    bad = {"id,text,category,risk\nx1,楼道燃气泄漏,gas,\n": ":2: category 'gas' is not one of public_order",
+           'id,text,category,risk\nx1,楼道燃气泄漏,,\n"x2","两行\n文本",traffic,urgent\n': ":4: risk 'urgent' is not one",
+           "id,text\nx1,楼道燃气泄漏\n": ": no column(s) category, risk",
+           ",楼道燃气泄漏,utilities,high\n": ": no column(s) id, text, category, risk"}
+    path, model = tmp_path / "corrections.csv", tmp_path / "model.skops"
+    for content, words in bad.items():
+        path.write_text(content, encoding="utf-8")
+        result = CliRunner().invoke(main, ["train", "--corrections", str(path), "-o", str(model)])
+        assert result.exit_code == 1 and f"Error: {path}{words}" in result.output, result.output
+        assert not model.exists()
+    path.write_text("id,text,category,risk\nx1,楼道燃气泄漏,gas,\n", encoding="gb18030")
+    result = CliRunner().invoke(main, ["train", "--corrections", str(path), "-o", str(model)])
+    assert result.exit_code == 1 and "not UTF-8 text" in result.output
+    path.write_text("\ufeffid,text,category,risk\nx1,楼道燃气泄漏,utilities,\nx2,噪音,,low\n", encoding="utf-8")
+    assert [(e.id, e.category, e.risk, e.source) for e in corrections(path)] == [
+        ("x1", "utilities", None, "correction"), ("x2", None, "low", "correction")]
