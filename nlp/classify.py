@@ -227,7 +227,12 @@ class PostClassifier(BaseEstimator):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"no model at {path}: run `sheqing train` to build one")
-        untrusted = sio.get_untrusted_types(file=path)
+        import zipfile
+
+        try:
+            untrusted = sio.get_untrusted_types(file=path)
+        except (zipfile.BadZipFile, KeyError, ValueError) as exc:  # not a skops file, or a damaged one
+            raise ValueError(f"{path} is not a model saved by sheqing train ({exc})") from None
         refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
         if refused:
             raise ValueError(f"refusing to load {path}: it contains unexpected types {refused}")
@@ -235,6 +240,7 @@ class PostClassifier(BaseEstimator):
         if not isinstance(model, cls):
             raise ValueError(f"{path} does not hold a PostClassifier")
         model.__dict__.setdefault("title_weight", 1)  # a model saved before titles were weighed read them once
+        model.version_ = cls.meta(path).get("version")  # beside it, in the .json that training wrote
         for name, vectorizer in model.vectorizer_.transformer_list:
             vectorizer.vocabulary_ = {term: i for i, term in enumerate(model.terms_[name].split("\n"))}
         return model

@@ -111,13 +111,12 @@ def classify(input_path: str, output_path: str, model_path: str | None) -> None:
 
     from tqdm import tqdm
 
-    from nlp.classify import PostClassifier
     from nlp.enrich import Enricher
 
     from .files import atomic_file
 
     records = _records(input_path, ("id", "text"))
-    enricher = Enricher(PostClassifier.load(model_path) if model_path else None)
+    enricher = Enricher(_model(model_path) if model_path else None)
     with atomic_file(output_path) as out, tqdm(total=len(records), unit="post", desc="classifying") as bar:
         for start in range(0, len(records), 512):
             for row in enricher.classify(records[start:start + 512]):
@@ -146,6 +145,16 @@ def topics(input_path: str, output_path: str) -> None:
     with atomic_file(output_path) as fh:
         json.dump(result, fh, ensure_ascii=False, indent=2)
     click.echo(f"{len(records)} posts -> {len(result)} topics -> {output_path}")
+
+
+def _model(path):
+    """The classifier saved at ``path``; a file that is not one stops the command in one sentence."""
+    from nlp.classify import PostClassifier
+
+    try:
+        return PostClassifier.load(path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _records(path: str, required: tuple[str, ...]) -> list[dict]:
@@ -213,7 +222,7 @@ def evaluate(model_path: str | None, as_json: bool, external: bool, transformer_
     """Measure the model on the held-out split: per-class P/R/F1, macro-F1, confusion, urgent recall."""
     import json
 
-    from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+    from nlp.classify import DEFAULT_MODEL_PATH
     from nlp.datasets import govmsg
     from nlp.train import evaluate as measure, external_check, format_report
 
@@ -223,7 +232,7 @@ def evaluate(model_path: str | None, as_json: bool, external: bool, transformer_
 
         heads = load_heads(transformer_dir)
         click.echo(f"measuring the fine-tuned {', '.join(sorted(heads))} head(s) of {transformer_dir}", err=True)
-    report = measure(PostClassifier.load(model_path or DEFAULT_MODEL_PATH), govmsg("heldout"), heads)
+    report = measure(_model(model_path or DEFAULT_MODEL_PATH), govmsg("heldout"), heads)
     if external:
         report["external_labelled_sample"] = external_check()
     if as_json:

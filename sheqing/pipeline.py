@@ -155,7 +155,10 @@ def current_model_path(settings: Settings) -> Path:
 
 
 def make_enricher(settings: Settings):
-    from nlp.classify import PostClassifier
+    """The enricher of the model in use (``current_model_path``). A promoted model that cannot be read (a damaged
+    or foreign file) is reported and the shipped model enriches instead: alerts keep coming, and each post
+    names the model that labelled it (``model_version``)."""
+    from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
     from nlp.enrich import Enricher
 
     heads = None
@@ -163,8 +166,17 @@ def make_enricher(settings: Settings):
         from nlp.transformer import load_heads
 
         heads = load_heads(settings.transformer_dir)
-    return Enricher(PostClassifier.load(current_model_path(settings)), state_dir=settings.data_dir / "nlp",
-                    home=settings.home_area or None, transformer_heads=heads)
+    path = current_model_path(settings)
+    try:
+        model = PostClassifier.load(path)
+    except ValueError as exc:
+        if path == DEFAULT_MODEL_PATH:
+            raise
+        log.error("cannot read the promoted model: %s; enriching with the shipped model %s until it is "
+                  "replaced (retrain, or delete it)", exc, DEFAULT_MODEL_PATH)
+        model = PostClassifier.load(DEFAULT_MODEL_PATH)
+    return Enricher(model, state_dir=settings.data_dir / "nlp", home=settings.home_area or None,
+                    transformer_heads=heads)
 
 
 def enrich_pending(settings: Settings, ledger: Ledger, enricher=None, progress=None) -> EnrichReport:

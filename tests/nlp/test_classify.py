@@ -337,3 +337,17 @@ def test_a_corrections_file_with_a_label_outside_the_taxonomy_stops_training(tmp
     path.write_text("\ufeffid,text,category,risk\nx1,楼道燃气泄漏,utilities,\nx2,噪音,,low\n", encoding="utf-8")
     assert [(e.id, e.category, e.risk, e.source) for e in corrections(path)] == [
         ("x1", "utilities", None, "correction"), ("x2", None, "low", "correction")]
+
+
+def test_a_file_that_is_not_a_model_is_refused_in_one_sentence(tmp_path):
+    from click.testing import CliRunner
+
+    from sheqing.cli import main
+
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "楼道里燃气泄漏了"}\n', encoding="utf-8")
+    (tmp_path / "junk.skops").write_bytes(b"half a model")
+    for args in (["classify", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl")], ["eval"]):
+        result = CliRunner().invoke(main, [*args, "--model", str(tmp_path / "junk.skops")])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert f"Error: {tmp_path / 'junk.skops'} is not a model saved by sheqing train" in result.output
+    assert not (tmp_path / "out.jsonl").exists()

@@ -87,3 +87,30 @@ def test_topics_command_line_contract(tmp_path):
                               capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert done.returncode == 1 and f"Error: post 'b': published_at '{when}' {words}" in done.stderr
         assert "Traceback" not in done.stderr and not (tmp_path / "t.json").exists()
+
+
+def test_the_enricher_names_the_promoted_model_and_outlives_a_damaged_one(tmp_path, caplog):
+    """Posts enriched with a model promoted by retraining carry its version (from ``active.json``), not the
+    shipped model's; a promoted file that cannot be read is reported, and the shipped model enriches instead."""
+    import logging
+    import shutil
+
+    from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+    from sheqing.pipeline import make_enricher
+    from sheqing.settings import Settings
+
+    shipped = PostClassifier.meta()["version"]
+    settings = Settings(data_dir=tmp_path / "var")
+    assert make_enricher(settings).model_version == shipped
+    models = settings.data_dir / "models"
+    models.mkdir(parents=True)
+    shutil.copyfile(DEFAULT_MODEL_PATH, models / "active.skops")
+    (models / "active.json").write_text(json.dumps({"version": "promoted0001"}), encoding="utf-8")
+    assert make_enricher(settings).model_version == "promoted0001"
+
+    (models / "active.skops").write_bytes(b"half a model")
+    with caplog.at_level(logging.ERROR, logger="sheqing.pipeline"):
+        enricher = make_enricher(settings)
+    assert enricher.model_version == shipped
+    assert "cannot read the promoted model" in caplog.text and "active.skops" in caplog.text
+    assert enricher.classify([{"id": "a", "title": "", "text": "楼道里燃气泄漏了"}])[0]["risk"] in ("high", "critical")
