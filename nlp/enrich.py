@@ -21,12 +21,12 @@ re-scanning the model.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from sheqing.files import json_lines
 from sheqing.records import EnrichedPost, Enrichment, Post
 
 from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier
@@ -191,21 +191,16 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), texts: tuple[str, ...
     """The JSON objects of a JSON-lines file (UTF-8; blank lines skipped). A line that is not UTF-8, not JSON,
     not an object, lacks a ``required`` field or holds anything but a string or null in a ``texts`` field
     raises ``ValueError`` naming the file and the line."""
-    with open(path, "rb") as fh:
+    def decoded(fh) -> Iterator[str]:
         for n, raw in enumerate(fh, 1):
             try:
-                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 raise ValueError(f"{path}:{n}: not UTF-8 text (byte {raw[exc.start]:#04x} at byte "
                                  f"{exc.start + 1} of the line); convert the file to UTF-8") from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not a JSON line ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{n}: not a JSON object")
+
+    with open(path, "rb") as fh:
+        for n, record in json_lines(decoded(fh), str(path)):
             missing = [key for key in required if key not in record]
             if missing:
                 raise ValueError(f"{path}:{n}: missing field(s) {', '.join(missing)}")

@@ -1,16 +1,17 @@
-"""Writing files so that readers never see half of one: write a temporary file beside it, then rename."""
+"""Files: writing them so that readers never see half of one (a temporary file beside it, then a rename), and
+reading JSON lines with errors that name the line."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_file", "write_json_atomic"]
+__all__ = ["atomic_file", "write_json_atomic", "json_lines"]
 
 
 @contextmanager
@@ -39,3 +40,18 @@ def write_json_atomic(path: Path, data, *, indent: int | None = None) -> None:
     with atomic_file(path, permissions=0o600) as out:
         json.dump(data, out, ensure_ascii=False, indent=indent, default=str,
                   separators=None if indent else (",", ":"))
+
+
+def json_lines(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) of each JSON line (blank lines skipped); a line that is not a JSON object raises
+    ``ValueError`` as ``"{source}:{line}: ..."``."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{source}:{n}: not a JSON line ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise ValueError(f"{source}:{n}: not a JSON object")
+        yield n, obj

@@ -20,6 +20,7 @@ import json
 import sys
 from pathlib import Path
 
+from sheqing.files import json_lines
 from sheqing.labels import (  # the taxonomy's Chinese names, shared with the e-mails and the web page
     ALERT_LEVEL_NAMES, ALERT_STATUS_NAMES, CATEGORY_NAMES, RISK_NAMES, SENTIMENT_NAMES,
 )
@@ -261,24 +262,13 @@ def render_ndjson(objects: list[dict]) -> str:
     return "".join(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n" for obj in objects)
 
 
-def parse_ndjson(text: str) -> list[dict]:
+def parse_ndjson(text: str, source: str = "saved objects") -> list[dict]:
     """Objects of an NDJSON text; a line that is not a JSON object raises ``ValueError`` naming the line."""
-    objects = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {n} is not JSON: {exc}") from None
-        if not isinstance(obj, dict):
-            raise ValueError(f"line {n} is not a JSON object")
-        objects.append(obj)
-    return objects
+    return [obj for _, obj in json_lines(text.splitlines(), source)]
 
 
 def load_objects(path: Path = NDJSON_PATH) -> list[dict]:
-    return parse_ndjson(path.read_text(encoding="utf-8"))
+    return parse_ndjson(path.read_text(encoding="utf-8"), str(path))
 
 
 def with_index_prefix(objects: list[dict], prefix: str) -> list[dict]:
