@@ -186,6 +186,20 @@ def test_not_estates(text):
     assert [m for m in extract_places(text) if m.kind == "estate"] == []
 
 
+@pytest.mark.parametrize("text", ["业主们一直重视小区的绿化", "尽管小区有保安", "随着小区入住率提高", "这是知名小区",
+                                  "要求物业退出小区", "引起小区业主不满", "提高社区服务水平", "武广新城片区的道路"])
+def test_a_common_verb_or_adverb_before_the_suffix_is_not_a_name(text):
+    """jieba's common verbs, adverbs, conjunctions, prepositions and adjectives as the whole name: the suffix is
+    used alone (133 such finds in the board's messages, nearly all wrong; see nlp/labels/README.md)."""
+    assert [m for m in extract_places(text) if m.kind == "estate"] == []
+
+
+@pytest.mark.parametrize("text, estate", [("富康小区停水", "富康小区"), ("胜利村的道路", "胜利村"),
+                                          ("前进村村民反映", "前进村"), ("同升村修路", "同升村")])
+def test_a_rare_word_or_a_village_named_by_a_verb_is_still_a_name(text, estate):
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == [estate]
+
+
 def test_a_village_before_its_head_is_kept():
     assert [m.text for m in extract_places("王家村村主任不管事") if m.kind == "estate"] == ["王家村"]
 
@@ -232,3 +246,24 @@ def test_real_messages(messages):
         for mention in places_:
             assert len(mention.path) == len(mention.path_codes)
             assert (mention.code is None) == (mention.path == () or mention.kind == "estate")
+
+
+def test_estates_found_in_the_annotated_sample_of_real_messages(shared_data):
+    """The 240 messages whose estates were written down by reading (nlp/labels/estates.csv): every span lies in
+    its message and reads as a name with no line break; on the ``test`` half, never read for errors, the
+    extractor keeps the precision and recall it had when the sample was made (0.771 and 0.574)."""
+    from nlp.datasets import govmsg
+    from nlp.tools.estate_accuracy import gold_estates, scores
+
+    shared_data("govmsg")
+    texts = {e.id: e.text for e in govmsg("train") + govmsg("heldout")}
+    gold = gold_estates()
+    assert sorted(gold) == ["dev", "test"] and [len(gold[s]) for s in ("dev", "test")] == [120, 120]
+    assert not set(gold["dev"]) & set(gold["test"])
+    for split in gold.values():
+        for message_id, spans in split.items():
+            for start, end in spans:
+                name = texts[message_id][start:end]
+                assert 2 <= len(name) <= 16 and "\n" not in name, (message_id, name)
+    result = scores(texts, gold["test"])
+    assert result["gold"] == 94 and result["precision"] >= 0.77 and result["recall"] >= 0.57
