@@ -209,22 +209,18 @@ def _macro_f1_draws(y_true, y_pred, classes, draws: np.ndarray) -> np.ndarray:
         return np.where(support > 0, f1, 0.0).sum(axis=1) / (support > 0).sum(axis=1)
 
 
-def _urgent_recall_draws(y_true, y_pred, draws: np.ndarray) -> np.ndarray:
-    """Recall of high+critical in each bootstrap sample (NaN in a sample that holds none)."""
+def _urgent_draws(y_true, y_pred, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Recall and precision of high+critical in each bootstrap sample (NaN in a sample that holds none)."""
     urgent = {"high", "critical"}
     t = np.array([y in urgent for y in y_true], dtype=float)
     p = np.array([y in urgent for y in y_pred], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return draws @ (t * p) / (draws @ t)
+        return draws @ (t * p) / (draws @ t), draws @ (t * p) / (draws @ p)
 
 
 def _urgent_intervals(y_true, y_pred, draws: np.ndarray) -> dict:
-    urgent = {"high", "critical"}
-    t = np.array([y in urgent for y in y_true], dtype=float)
-    p = np.array([y in urgent for y in y_pred], dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {"recall_interval": _interval(_urgent_recall_draws(y_true, y_pred, draws)),
-                "precision_interval": _interval(draws @ (t * p) / (draws @ p))}
+    recall, precision = _urgent_draws(y_true, y_pred, draws)
+    return {"recall_interval": _interval(recall), "precision_interval": _interval(precision)}
 
 
 def evaluate(model: PostClassifier, examples: list[Example], transformer_heads: dict | None = None) -> dict:
@@ -258,9 +254,10 @@ def deciding_scores(report: dict) -> dict[str, float | None]:
 
 def worse_shares(examples: list[Example], candidate: dict[str, list[str]], current: dict[str, list[str]]
                  ) -> dict[str, float]:
-    """For each deciding score (``deciding_scores``), the share of 1,000 paired bootstrap samples of ``examples`` in which the
-    ``candidate``'s labels score lower than the ``current`` model's (both ``predict_all``'s, scored on the same
-    draws). Near 0.5 for a difference that is noise; 0 when the labels are the same."""
+    """For each deciding score (``deciding_scores``), the share of 1,000 paired bootstrap samples of
+    ``examples`` in which the ``candidate``'s labels score lower than the ``current`` model's (both
+    ``predict_all``'s, scored on the same draws). Near 0.5 for a difference that is noise; 0 when the labels
+    are the same."""
     draws = _resamples(len(examples))
 
     def scores(pred: dict[str, list[str]]) -> dict[str, np.ndarray]:
@@ -268,7 +265,7 @@ def worse_shares(examples: list[Example], candidate: dict[str, list[str]], curre
                                                      CATEGORIES, draws),
                 "sentiment_macro_f1": _macro_f1_draws([e.sentiment for e in examples], pred["sentiment"],
                                                       SENTIMENTS, draws),
-                "high_or_critical_recall": _urgent_recall_draws([e.risk for e in examples], pred["risk"], draws)}
+                "high_or_critical_recall": _urgent_draws([e.risk for e in examples], pred["risk"], draws)[0]}
 
     mine, theirs = scores(candidate), scores(current)
     return {key: round(float(np.mean(mine[key] < theirs[key])), 4) for key in mine}
