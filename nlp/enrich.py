@@ -186,10 +186,9 @@ class Enricher:
         self._topics.save(self.state_dir / "topics.json")
 
 
-def read_jsonl(path: Path, required: tuple[str, ...] = (), texts: tuple[str, ...] = ("title", "text")
-               ) -> Iterator[dict]:
+def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict]:
     """The JSON objects of a JSON-lines file (UTF-8; blank lines skipped). A line that is not UTF-8, not JSON,
-    not an object, lacks a ``required`` field or holds anything but a string or null in a ``texts`` field
+    not an object, lacks a ``required`` field or holds anything but a string or null as its title or text
     raises ``ValueError`` naming the file and the line."""
     def decoded(fh) -> Iterator[str]:
         for n, raw in enumerate(fh, 1):
@@ -204,7 +203,7 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), texts: tuple[str, ...
             missing = [key for key in required if key not in record]
             if missing:
                 raise ValueError(f"{path}:{n}: missing field(s) {', '.join(missing)}")
-            wrong = [key for key in texts if not isinstance(record.get(key), (str, type(None)))]
+            wrong = [key for key in ("title", "text") if not isinstance(record.get(key), (str, type(None)))]
             if wrong:
                 raise ValueError(f"{path}:{n}: {', '.join(wrong)} must be text (a JSON string) or null")
             yield record

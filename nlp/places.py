@@ -318,7 +318,7 @@ _GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
 _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
 # Parts of speech (jieba's dictionary tags) of a word that, as the whole name, says the suffix is used alone:
 # verbs, adverbs, conjunctions, prepositions, pronouns, particles and adjectives (重视小区, 尽管小区, 随着小区,
-# 知名小区). Common words only (see ``_alone_word``): a rare one is likely a name (富康小区, 同升村).
+# 知名小区). Common words only (``_alone_words``): a rare one is likely a name (富康小区, 同升村).
 _ALONE_TAGS = re.compile(r"[vdcpru]|a[dn]?$")
 _COMMON = 100  # jieba's dictionary frequency from which a word counts as common
 

@@ -206,9 +206,10 @@ def _largest(n: int, mapping: dict) -> list[tuple]:
 _NOWHERE: dict = {}  # the postings of a word no open topic has (never written to)
 
 
-def _epoch(moment: datetime) -> float:
+def _epoch(moment: datetime, name: str = "published_at") -> float:
+    """Seconds since the epoch of an aware time; a time without a zone raises ``ValueError`` naming it."""
     if moment.tzinfo is None:
-        raise ValueError("published_at must carry a time zone")
+        raise ValueError(f"{name} {moment.isoformat()!r} has no time zone (add +08:00 or Z)")
     return moment.timestamp()
 
 
@@ -472,7 +473,7 @@ class TopicTracker:
 
     def topics(self, now: datetime | None = None, min_size: int = 1) -> list[Topic]:
         """Topics not yet expired at ``now`` (default: the clock), hottest first, then biggest."""
-        at = self.clock if now is None else _epoch(now)
+        at = self.clock if now is None else _epoch(now, "now")
         shown = [topic for topic in self._topics.values()
                  if topic.first <= at and at - topic.last <= self.keep.total_seconds() and len(topic.ids) >= min_size]
         titles = list(dict.fromkeys(title for topic in shown for title in topic.titles))
@@ -562,15 +563,15 @@ def _distinct(words: list[str]) -> list[str]:
     return kept
 
 
-def _published(record: dict) -> datetime:
-    value = record["published_at"]
+def _published(record: dict) -> tuple[datetime, float]:
+    """A record's ``published_at`` and its epoch seconds; a value that is not an ISO 8601 time with a zone
+    raises ``ValueError`` naming the post (before any post is added)."""
+    value, name = record["published_at"], f"post {record.get('id')!r}: published_at"
     try:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValueError(f"post {record.get('id')!r}: published_at {value!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"post {record.get('id')!r}: published_at {value!r} has no time zone (add +08:00 or Z)")
-    return moment
+        raise ValueError(f"{name} {value!r} is not an ISO 8601 time") from None
+    return moment, _epoch(moment, name)
 
 
 def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> list[dict]:
@@ -578,11 +579,11 @@ def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> li
     places and category), ranked by heat at the latest post: dicts with id, label, keywords, places, size,
     first_seen, last_seen (ISO strings), ids, heat, open and category."""
     tracker = tracker or TopicTracker()
-    rows = sorted(((_published(r), str(r["id"]), r) for r in records), key=lambda row: (row[0].timestamp(), row[1]))
+    rows = sorted(((*_published(r), str(r["id"]), r) for r in records), key=lambda row: row[1:3])  # time, id
     for at in range(0, len(rows), 512):
         batch = rows[at:at + 512]
-        terms = posts_terms([(record.get("title") or "", record.get("text") or "") for _, _, record in batch])
-        for (moment, post_id, record), vector in zip(batch, terms):
+        terms = posts_terms([(record.get("title") or "", record.get("text") or "") for *_, record in batch])
+        for (moment, _, post_id, record), vector in zip(batch, terms):
             tracker.add(post_id, record.get("text") or "", moment, record.get("places") or (),
                         record.get("category"), title=record.get("title") or "", terms=vector)
     return [topic.to_dict() for topic in tracker.topics()]

@@ -227,9 +227,10 @@ def evaluate_models(candidate_path: str, settings: Settings | None = None) -> di
     settings = settings or Settings()
     heldout = govmsg("heldout")
     current = current_model_path(settings)
-    out, labels = {"candidate_path": candidate_path, "current_path": str(current)}, {}
+    texts, labels = [e.text for e in heldout], {}
+    out = {"candidate_path": candidate_path, "current_path": str(current)}
     for name, path in (("candidate", Path(candidate_path)), ("current", current)):
-        labels[name] = predict_all(PostClassifier.load(path), [e.text for e in heldout])
+        labels[name] = predict_all(PostClassifier.load(path), texts)
         report = report_of(heldout, labels[name])
         log.info("%s model %s on the held-out split:\n%s", name, path, format_report(report))
         out[name] = {key: (None if value is None else float(value)) for key, value in deciding_scores(report).items()}
