@@ -16,32 +16,20 @@ order (milliseconds per post): where the time goes.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.datasets import shared_data_dir  # noqa: E402
+from nlp.datasets import govmsg_posts  # noqa: E402
 from nlp.enrich import Enricher  # noqa: E402
-from nlp.parse_time import parse_message_time  # noqa: E402
-from sheqing.records import Post, make_post_id  # noqa: E402
+from sheqing.records import Post  # noqa: E402
 
 
 def load_posts(limit: int | None) -> list[Post]:
-    posts, now = [], datetime.now(timezone.utc)
-    for name in ("messages_with_votes.csv", "messages_with_replies.csv"):
-        with open(shared_data_dir() / "govmsg" / name, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                pid = row["留言编号"]
-                posts.append(Post(id=make_post_id("govmsg", pid), site="govmsg", engine="discuz", board="1",
-                                  thread_id=pid, post_id=pid, floor=1, url="http://example.invalid/",
-                                  title=row["留言主题"], text=row["留言详情"].strip() or row["留言主题"],
-                                  author_key="0" * 16, published_at=parse_message_time(row["留言时间"]),
-                                  crawled_at=now))
-    posts.sort(key=lambda p: p.published_at)
+    """The board's messages as post records, oldest first (``nlp.datasets.govmsg_posts``); the first ``limit``."""
+    posts = govmsg_posts()
     return posts[:limit] if limit else posts
 
 

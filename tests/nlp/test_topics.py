@@ -3,21 +3,20 @@ JSON continuity, the command-line contract, and the real government messages."""
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
 from crawlers.demo_forum import places as demo_places
 from crawlers.demo_forum.corpus import build_corpus
+from nlp.datasets import govmsg_posts
 from nlp.topics import Topic, TopicTracker, _TermTable, build_topics, post_terms, posts_terms
 
 START = datetime.fromisoformat("2024-03-01T12:00:00+08:00")
-CST = timezone(timedelta(hours=8))
 PLACE_NAMES = [name for table in (demo_places.ESTATES, demo_places.STREETS, demo_places.ROADS)
                for names in table.values() for name in names] + list(demo_places.STREETS)
 
@@ -231,18 +230,9 @@ def test_sweep_closes_and_forgets_exactly_the_due_topics_also_after_loading():
         assert len(tracker._open) == len(indexed) and len(tracker._closed) == len(tracker._topics) - len(indexed)
 
 
-def _govmsg_time(value: str) -> datetime:
-    day, _, clock = value.strip().replace("/", "-").partition(" ")
-    year, month, dom = (int(part) for part in day.split("-"))
-    hour, minute, second = (int(part) for part in (clock or "0:0:0").split(":"))
-    return datetime(year, month, dom, hour, minute, second, tzinfo=CST)
-
-
 def test_real_messages_about_one_mixing_plant_share_a_topic(shared_data):
-    path = shared_data("govmsg/messages_with_votes.csv")
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = [(_govmsg_time(r["留言时间"]), r["留言编号"], r["留言主题"], r["留言详情"]) for r in csv.DictReader(handle)]
-    rows.sort(key=lambda row: (row[0], row[1]))
+    posts = govmsg_posts(("votes",), data_dir=shared_data("govmsg/messages_with_votes.csv").parents[1])
+    rows = sorted((p.published_at, p.post_id, p.title, p.text) for p in posts)
     tracker, topic_of = TopicTracker(), {}
     for at, message_id, title, text in rows:
         topic_of[message_id] = tracker.add(message_id, text, at, title=title)
