@@ -66,7 +66,8 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
         places = timed("places", lambda: [extract_places(t) for t in texts])
         timed("near-duplicates", lambda: dups.add_texts([(p.id, t) for p, t in zip(batch, texts)]))
         terms = timed("topic terms", lambda: posts_terms([(p.title, p.text) for p in batch]))
-        timed("topics", lambda: [tracker.add(p.id, p.text, p.published_at, [m.text for m in found], category.label,
+        timed("topics", lambda: [tracker.add(p.id, p.text, p.published_at, [{"text": m.text, "kind": m.kind} for m in found],
+                                             category.label,
                                              title=p.title, terms=t)
                                  for p, t, found, category in zip(batch, terms, places, heads["category"])])
     return out

@@ -25,6 +25,12 @@ Why 3 bits: after the stripping above, reposts with a prefix, changed punctuatio
 government messages, the pairs within 3 bits are resubmissions of one message, and unrelated pairs appear
 from 10 bits on; at 10^5 posts (600 times the pairs) a wider threshold would start joining strangers.
 Rewording (a changed or dropped sentence) moves a short post 8-15 bits: that is the topic tracker's job.
+Measured on 409 pairs of board messages judged by reading (``python nlp/tools/topic_accuracy.py``): no
+group holds two messages that are not copies, and groups hold about half the copies annotators found
+(edited resubmissions); at 6 bits they would hold 0.7, but on the demo corpus six pairs of posts written
+from one template about different estates, roads or employers are 5-6 bits apart, and a warning about one
+estate filed as a repost of another's would be folded into the other's alert. 124 of the 125 copies
+share a topic anyway.
 
 Texts shorter than ``MIN_CHARS`` meaningful characters ("顶", "同问", "+1") carry too little to judge:
 ``add(..., short=True)`` (or ``add_text``, which decides by itself) keeps such a post in its own group.

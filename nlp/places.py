@@ -44,7 +44,7 @@ from pathlib import Path
 
 from sheqing.records import PlaceMention
 
-__all__ = ["PlaceIndex", "extract_places", "DEFAULT_TABLE", "ESTATE_SUFFIXES"]
+__all__ = ["PlaceIndex", "extract_places", "is_wide", "DEFAULT_TABLE", "ESTATE_SUFFIXES"]
 
 DEFAULT_TABLE = Path(__file__).resolve().parent / "data" / "admin_places.tsv.gz"
 LEVELS = ("province", "city", "district", "street")
@@ -443,6 +443,12 @@ def _load(path: str) -> PlaceIndex:
     with gzip.open(path, "rb") as handle:
         lines = handle.read().decode("utf-8").splitlines()
     return PlaceIndex.from_rows([line.split("\t") for line in lines if line])
+
+
+def is_wide(text: str, kind: str | None) -> bool:
+    """True for a province or a city, an anonymised one (A市) too: a place that nearly every post of one
+    deployment names, so that sharing it says nothing about two posts concerning one place."""
+    return kind in ("province", "city") or (kind == "anonymised" and text.endswith("市"))
 
 
 def extract_places(text: str, home: str | None = None) -> list[PlaceMention]:

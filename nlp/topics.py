@@ -14,7 +14,10 @@ Places say where, words say what: words that belong to the post's place names co
 (0.3); a place shared with the topic adds ``place_bonus`` (0.2), halving for every ``half_life`` between
 the post and the topic's posts, so a burst at one estate holds together even in different words; a post
 whose places are all unknown to a topic that has places gets ``place_penalty`` (1.0: the same complaint
-about another estate is another issue). The same category adds ``category_bonus``. A post joins the best
+about another estate is another issue). Provinces and cities (A市 too) are places for the words but are
+not compared: nearly every post of one deployment names its city, and on the annotated pairs of board
+messages comparing them joined different issues of one city (``python nlp/tools/topic_accuracy.py``).
+The same category adds ``category_bonus``. A post joins the best
 topic scoring at least ``threshold`` (0.3).
 
 Time: the clock is the latest ``published_at`` seen (data time, not wall time: backfills and re-runs give
@@ -58,6 +61,7 @@ import numpy as np
 from sheqing.files import write_json_atomic
 from nlp.dedup import content_words, general_idf, strip_markers
 from nlp.normalize import normalize_text
+from nlp.places import is_wide
 
 __all__ = ["Topic", "TopicTracker", "build_topics", "post_terms", "posts_terms"]
 
@@ -318,15 +322,18 @@ class TopicTracker:
         """Put a post into a topic and return the topic id. A post id seen before keeps its topic.
 
         Pass the thread title as ``title`` (its words count double), or precomputed ``terms`` from
-        ``post_terms``. ``places`` are place strings or dicts with a ``text`` (``PlaceMention``-like).
+        ``post_terms``. ``places`` are place strings or dicts with a ``text`` and a ``kind``
+        (``PlaceMention``-like); a province or city (``nlp.places.is_wide``) weighs its words down like any
+        place but is not compared with the topics' places.
         """
         if post_id in self._post_topic:
             return self._post_topic[post_id]
         moment = _epoch(published_at)
         vector = terms if terms is not None else post_terms(title, text)
-        places = list(dict.fromkeys(p["text"] if isinstance(p, dict) else str(p) for p in places or ()))
-        if places and self.place_word_weight != 1:  # where is the places' business; words say what
-            inside = {place[i:j] for place in places for j in range(len(place) + 1) for i in range(j + 1)}
+        named = [(p["text"], p.get("kind")) if isinstance(p, dict) else (str(p), None) for p in places or ()]
+        places = list(dict.fromkeys(text for text, kind in named if not is_wide(text, kind)))
+        if named and self.place_word_weight != 1:  # where is the places' business; words say what
+            inside = {name[i:j] for name, _ in named for j in range(len(name) + 1) for i in range(j + 1)}
             found = inside.intersection(vector)
             if found:  # (a copy: ``terms`` is the caller's)
                 vector = dict(vector)

@@ -39,7 +39,7 @@ def test_rows_name_messages_by_id_with_valid_codes_and_no_text():
     # no message text anywhere in the label, part and review files (guide_examples.csv, written_letters.csv and
     # written_thanks.csv are our own writing; cec_labels.csv names CEC reports by their file names, the corpus's own identifiers)
     for path in [LABELS / "govmsg_labels.csv", *LABELS.glob("parts/*.csv"), *LABELS.glob("review/*.csv"),
-                 *LABELS.glob("selection*.csv")]:
+                 *LABELS.glob("selection*.csv"), LABELS / "topic_pairs.csv"]:
         assert not HANZI.search(path.read_text(encoding="utf-8")), f"{path.name} holds Chinese text"
 
 
