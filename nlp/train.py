@@ -245,10 +245,13 @@ def report_of(examples: list[Example], pred: dict[str, list[str]]) -> dict:
     return report
 
 
+# The scores a retrained model is judged by: two macro-F1s (score -> head, classes) and urgent recall.
+_DECIDING_MACRO_F1 = {"category_macro_f1": ("category", CATEGORIES), "sentiment_macro_f1": ("sentiment", SENTIMENTS)}
+
+
 def deciding_scores(report: dict) -> dict[str, float | None]:
-    """The scores a retrained model is judged by, from an ``evaluate`` report (``worse_shares`` has the same)."""
-    return {"category_macro_f1": report["category"]["macro_f1"],
-            "sentiment_macro_f1": report["sentiment"]["macro_f1"],
+    """The scores a retrained model is judged by, from an ``evaluate`` report."""
+    return {**{key: report[head]["macro_f1"] for key, (head, _) in _DECIDING_MACRO_F1.items()},
             "high_or_critical_recall": report["risk"]["high_or_critical"]["recall"]}
 
 
@@ -261,10 +264,8 @@ def worse_shares(examples: list[Example], candidate: dict[str, list[str]], curre
     draws = _resamples(len(examples))
 
     def scores(pred: dict[str, list[str]]) -> dict[str, np.ndarray]:
-        return {"category_macro_f1": _macro_f1_draws([e.category for e in examples], pred["category"],
-                                                     CATEGORIES, draws),
-                "sentiment_macro_f1": _macro_f1_draws([e.sentiment for e in examples], pred["sentiment"],
-                                                      SENTIMENTS, draws),
+        return {**{key: _macro_f1_draws([getattr(e, head) for e in examples], pred[head], classes, draws)
+                   for key, (head, classes) in _DECIDING_MACRO_F1.items()},
                 "high_or_critical_recall": _urgent_draws([e.risk for e in examples], pred["risk"], draws)[0]}
 
     mine, theirs = scores(candidate), scores(current)
