@@ -21,6 +21,7 @@ module and scikit-learn create, and refuses anything else.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,7 +241,8 @@ class PostClassifier(BaseEstimator):
         if not isinstance(model, cls):
             raise ValueError(f"{path} does not hold a PostClassifier")
         model.__dict__.setdefault("title_weight", 1)  # a model saved before titles were weighed read them once
-        model.version_ = cls.meta(path).get("version")  # beside it, in the .json that training wrote
+        # beside it, in the .json that training wrote; a file without one is named by its own digest
+        model.version_ = cls.meta(path).get("version") or "file-" + hashlib.sha1(path.read_bytes()).hexdigest()[:12]
         for name, vectorizer in model.vectorizer_.transformer_list:
             vectorizer.vocabulary_ = {term: i for i, term in enumerate(model.terms_[name].split("\n"))}
         return model

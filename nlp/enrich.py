@@ -56,7 +56,8 @@ class Enricher:
     def __init__(self, model: PostClassifier | None = None, state_dir: Path | None = None,
                  home: str | None = None, keywords: int = 5, transformer_heads: dict | None = None):
         self.model = model or PostClassifier.load(DEFAULT_MODEL_PATH)
-        self.model_version = getattr(self.model, "version_", None) or PostClassifier.meta().get("version", "")
+        # a model made in code, not loaded from a file, has no version: its posts say so with an empty one
+        self.model_version = getattr(self.model, "version_", None) or ""
         self.transformer_heads = dict(transformer_heads or {})  # head -> TransformerTextClassifier
         if self.transformer_heads:
             self.model_version += "+transformers:" + ",".join(sorted(self.transformer_heads))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -39,6 +40,18 @@ DATETIME = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
+
+
+@contextmanager
+def _stops_on(*errors: type[Exception]):
+    """Inside it, one of ``errors`` (a bad input file, a store that is down, an unknown alert ...) stops the
+    command with its message on one line (``Error: ...``, exit status 1) instead of a traceback; those
+    errors' messages are written for the user."""
+    try:
+        yield
+    except errors as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # (str(KeyError) adds quotes)
+        raise click.ClickException(str(message)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,10 +79,8 @@ def crawl(ctx: click.Context, sites: tuple[str, ...], all_sites: bool) -> None:
     from crawlers.siteconfig import SiteConfigError, load_site, load_sites
 
     settings = _settings(ctx)
-    try:
+    with _stops_on(SiteConfigError):
         names = [s.name for s in load_sites(settings)] if all_sites else [load_site(n, settings).name for n in sites]
-    except SiteConfigError as exc:
-        raise click.ClickException(str(exc)) from None
     if not names:
         raise click.UsageError("name a site, or use --all")
     failed = 0
@@ -138,10 +149,8 @@ def topics(input_path: str, output_path: str) -> None:
     from .files import atomic_file
 
     records = _records(input_path, ("id", "text", "published_at"))
-    try:
+    with _stops_on(ValueError):  # a time that is not ISO 8601 with a zone
         result = build_topics(records)
-    except ValueError as exc:  # a time that is not ISO 8601 with a zone
-        raise click.ClickException(str(exc)) from None
     with atomic_file(output_path) as fh:
         json.dump(result, fh, ensure_ascii=False, indent=2)
     click.echo(f"{len(records)} posts -> {len(result)} topics -> {output_path}")
@@ -151,10 +160,8 @@ def _model(path):
     """The classifier saved at ``path``; a file that is not one stops the command in one sentence."""
     from nlp.classify import PostClassifier
 
-    try:
+    with _stops_on(ValueError):
         return PostClassifier.load(path)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _records(path: str, required: tuple[str, ...]) -> list[dict]:
@@ -162,10 +169,8 @@ def _records(path: str, required: tuple[str, ...]) -> list[dict]:
     with its line number and nothing is written."""
     from nlp.enrich import read_jsonl
 
-    try:
+    with _stops_on(ValueError):
         return list(read_jsonl(path, required))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -192,10 +197,8 @@ def train(corrections: str | None, output_path: str | None, base: str | None, he
         raise click.UsageError("--heads chooses fine-tuned transformer heads: use it with --transformer DIR")
     if not chosen or not set(chosen) <= set(HEADS):
         raise click.BadParameter(f"heads are {', '.join(HEADS)}; got {heads!r}", param_hint="--heads")
-    try:
+    with _stops_on(ValueError):  # a corrections file that is not what it should be
         examples = training_examples(Path(corrections) if corrections else None)
-    except ValueError as exc:  # a corrections file that is not what it should be
-        raise click.ClickException(str(exc)) from None
     if base:
         out = Path(output_path or "var/models/transformer")
         click.echo(f"fine-tuning {', '.join(chosen)} from {base} on {len(examples)} examples ...")
@@ -316,11 +319,9 @@ def kibana_provision(ctx: click.Context, url: str, space: str | None, api_key: s
     from indexer.kibana.provision import Auth, KibanaClient, KibanaError, provision
 
     prefix = index_prefix or _settings(ctx).es_index_prefix
-    try:
+    with _stops_on(KibanaError):
         client = KibanaClient(url, Auth(api_key=api_key, username=username, password=password), ca_certs=ca_certs)
         report = provision(client, space=space, index_prefix=prefix)
-    except KibanaError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
 
 
@@ -328,10 +329,8 @@ def kibana_provision(ctx: click.Context, url: str, space: str | None, api_key: s
 def _open_store(ctx: click.Context):
     from indexer.store import StoreError, open_store
 
-    try:
+    with _stops_on(StoreError, ValueError):
         return open_store(_settings(ctx))
-    except (StoreError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @main.group()
@@ -346,10 +345,8 @@ def store_install(ctx: click.Context) -> None:
     from indexer.store import StoreError
 
     with _open_store(ctx) as st:
-        try:
+        with _stops_on(StoreError):
             st.install()
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
         click.echo(f"{st.name} store ready: {st.count():,} posts, {len(st.alerts(limit=10_000)):,} alerts")
 
 
@@ -362,11 +359,9 @@ def store_status(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
     with _open_store(ctx) as st:
-        try:
+        with _stops_on(StoreError):
             posts, alerts = st.count(), st.alerts(limit=10_000)
             newest = st.search(sort="newest", size=1).hits
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
         waiting = read_dead_letters(st, settings.deadletter_dir)
         click.echo(f"store: {st.name} ({getattr(st, 'path', '') or settings.es_url})")
         click.echo(f"posts: {posts:,}" + (f", newest published {newest[0].post.published_at:%Y-%m-%d %H:%M}"
@@ -414,10 +409,8 @@ def search(ctx: click.Context, text: str, as_json: bool, **options) -> None:
     from indexer.store import QueryError, StoreError
 
     with _open_store(ctx) as st:
-        try:
+        with _stops_on(QueryError, StoreError):
             result = st.search(text=text, **_query_fields(**options))
-        except (QueryError, StoreError) as exc:
-            raise click.ClickException(str(exc)) from None
     if as_json:
         for hit in result.hits:
             click.echo(json.dumps(hit.post.model_dump(mode="json"), ensure_ascii=False))
@@ -441,10 +434,8 @@ def trend(ctx: click.Context, interval: str, group_by: str | None, **options) ->
     from indexer.store import QueryError, StoreError
 
     with _open_store(ctx) as st:
-        try:
+        with _stops_on(QueryError, StoreError):
             buckets = st.trend(interval=interval, group_by=group_by, **_query_fields(**options))
-        except (QueryError, StoreError) as exc:
-            raise click.ClickException(str(exc)) from None
     fmt = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "week": "%Y-%m-%d (week)", "month": "%Y-%m"}[interval]
     for b in buckets:
         click.echo(f"{b.start.strftime(fmt)}  {b.key + '  ' if b.key else ''}{b.count:>6}")
@@ -477,10 +468,8 @@ def alerts_run(ctx: click.Context, at) -> None:
 
     settings = _settings(ctx)
     with _open_store(ctx) as st:
-        try:
+        with _stops_on(RuleError, RoutingError, StoreError):
             report = AlertRunner.from_settings(st, settings).run(_now(at))
-        except (RuleError, RoutingError, StoreError) as exc:
-            raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
     if not settings.smtp_host:
         click.echo(f"e-mails written to {settings.outbox_path}/ (set SHEQING_SMTP_HOST to send them)")
@@ -505,10 +494,8 @@ def alerts_list(ctx: click.Context, status, level, limit: int) -> None:
 
 def _set_status(ctx: click.Context, fingerprint: str, status: str, by: str, note: str) -> None:
     with _open_store(ctx) as st:
-        try:
+        with _stops_on(KeyError):
             alert = st.set_alert_status(fingerprint, status, by=by, note=note)
-        except KeyError as exc:
-            raise click.ClickException(str(exc.args[0])) from None
     click.echo(f"{alert.fingerprint}: {alert.status}")
 
 
@@ -550,14 +537,12 @@ def brief(ctx: click.Context, at, send: bool, if_due: bool) -> None:
     if if_due and not brief_due(now, settings.brief_time, briefs_dir):
         click.echo(f"brief not due (due daily at {settings.brief_time}; today's may already be sent)")
         return
-    try:
+    with _stops_on(RoutingError, StoreError, DeliveryError):
         recipients = load_routing(settings.recipients_file).brief
         with _open_store(ctx) as st:
             result, path, sent = publish_brief(
                 st, now, briefs_dir=briefs_dir, mailer=mailer_from_settings(settings), sender=settings.mail_from,
                 recipients=recipients, web_url=settings.web_url, send=send)
-    except (RoutingError, StoreError, DeliveryError) as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"{result.subject}: {result.total:,} posts in the last 24 hours (previous day {result.previous_total:,})")
     click.echo(f"brief written to {path}")
     if sent:
@@ -591,11 +576,9 @@ def run(ctx: click.Context, sites: tuple[str, ...], no_crawl: bool, at) -> None:
     """One full cycle: crawl -> enrich -> index -> alerts -> e-mail (and the brief when due). Resumable."""
     from .pipeline import CycleBusy, run_cycle
 
-    try:
+    with _stops_on(CycleBusy):
         report = run_cycle(_settings(ctx), _now(at) if at else None, sites=list(sites) or None, crawl=not no_crawl,
                            progress=lambda step: log.info("%s", step))
-    except CycleBusy as exc:
-        raise click.ClickException(str(exc)) from None
     _print_cycle(report)
     if not report.ok:
         sys.exit(1)
@@ -657,14 +640,12 @@ def _serve(settings, host: str, port: int) -> None:
     from web import create_app
     from web.auth import UsersFile, UsersFileError
 
-    try:
+    with _stops_on(StoreError, UsersFileError, ValueError):
         users = UsersFile(settings.web_users_path)
         if not users.users():
             click.echo(f"no users yet in {settings.web_users_path}: add one with "
                        "`sheqing users add NAME --area 西湖区` (or --role admin)", err=True)
         app = create_app(settings, users=users)
-    except (StoreError, UsersFileError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
     shown = f"[{host}]" if ":" in host else host
     log.info("monitors' web page on http://%s:%d/ (store: %s)", shown, port, app.state.site.store.name)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
@@ -693,11 +674,9 @@ def users_add(ctx: click.Context, name: str, areas: tuple[str, ...], role: str, 
     from web.auth import MIN_PASSWORD_CHARS, User, UsersFileError, check_name, hash_password
 
     settings = _settings(ctx)
-    try:
+    with _stops_on(AreaError, UsersFileError):
         check_name(name)
         resolved = tuple(resolve_area(a, settings.home_area) for a in areas)
-    except (AreaError, UsersFileError) as exc:
-        raise click.ClickException(str(exc)) from None
     if role == "admin" and resolved:
         raise click.UsageError("an admin sees every area; leave out --area")
     if role == "monitor" and not resolved:
@@ -712,11 +691,9 @@ def users_add(ctx: click.Context, name: str, areas: tuple[str, ...], role: str, 
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_CHARS:
         raise click.ClickException(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    try:
+    with _stops_on(UsersFileError, OSError):
         replaced = _users_file(ctx).put(User(name=name, role=role, areas=resolved,
                                              password_hash=hash_password(password)))
-    except (UsersFileError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
     where = "every area" if role == "admin" else ", ".join(a.label() for a in resolved)
     click.echo(f"{'updated' if replaced else 'added'} {role} {name}: {where}")
 
@@ -727,10 +704,8 @@ def users_list(ctx: click.Context) -> None:
     """The users of the web page, their roles and areas."""
     from web.auth import UsersFileError
 
-    try:
+    with _stops_on(UsersFileError):
         found = _users_file(ctx).users()
-    except UsersFileError as exc:
-        raise click.ClickException(str(exc)) from None
     for user in sorted(found.values(), key=lambda u: u.name):
         where = "every area" if user.sees_everything else (", ".join(a.label() for a in user.areas) or "(no area)")
         click.echo(f"{user.name:20} {user.role:8} {where}")
@@ -744,10 +719,8 @@ def users_remove(ctx: click.Context, name: str) -> None:
     """Remove a user (their open sessions end at once)."""
     from web.auth import UsersFileError
 
-    try:
+    with _stops_on(UsersFileError):
         removed = _users_file(ctx).remove(name)
-    except UsersFileError as exc:
-        raise click.ClickException(str(exc)) from None
     if not removed:
         raise click.ClickException(f"no user named {name!r}")
     click.echo(f"removed {name}")

@@ -114,3 +114,21 @@ def test_the_enricher_names_the_promoted_model_and_outlives_a_damaged_one(tmp_pa
     assert enricher.model_version == shipped
     assert "cannot read the promoted model" in caplog.text and "active.skops" in caplog.text
     assert enricher.classify([{"id": "a", "title": "", "text": "楼道里燃气泄漏了"}])[0]["risk"] in ("high", "critical")
+
+
+def test_a_model_without_its_version_file_is_named_by_its_digest_and_one_made_in_code_by_none(tmp_path):
+    """A model file copied without the ``.json`` training wrote beside it is named by a digest of the file (so
+    two such files are told apart), never by the shipped model's version; a model made in code has none."""
+    import shutil
+
+    from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+
+    shipped = PostClassifier.meta()["version"]
+    shutil.copyfile(DEFAULT_MODEL_PATH, tmp_path / "copy.skops")
+    loaded = PostClassifier.load(tmp_path / "copy.skops")
+    assert loaded.version_.startswith("file-") and shipped not in loaded.version_
+    assert Enricher(model=loaded).model_version == loaded.version_
+    (tmp_path / "copy.skops").write_bytes((tmp_path / "copy.skops").read_bytes() + b"\0")  # (zip ignores a tail)
+    assert PostClassifier.load(tmp_path / "copy.skops").version_ != loaded.version_
+    del loaded.version_
+    assert Enricher(model=loaded).model_version == ""
