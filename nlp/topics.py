@@ -333,7 +333,8 @@ class TopicTracker:
         named = [(p["text"], p.get("kind")) if isinstance(p, dict) else (str(p), None) for p in places or ()]
         places = list(dict.fromkeys(text for text, kind in named if not is_wide(text, kind)))
         if named and self.place_word_weight != 1:  # where is the places' business; words say what
-            inside = {name[i:j] for name, _ in named for j in range(len(name) + 1) for i in range(j + 1)}
+            names = {name.lower() for name, _ in named}  # (the words are lower case: A3区 is the word a3区)
+            inside = {name[i:j] for name in names for j in range(len(name) + 1) for i in range(j + 1)}
             found = inside.intersection(vector)
             if found:  # (a copy: ``terms`` is the caller's)
                 vector = dict(vector)

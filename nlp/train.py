@@ -118,10 +118,12 @@ def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | Non
         tune_on=[e.source == "govmsg" for e in examples],  # tuned for the board, not for Weibo
         groups=[e.group or e.id for e in examples])
     # the version names what was learnt from (examples and labels) and how (the parameters, such as the
-    # title's weight), so a model trained otherwise on the same labels gets another version
+    # title's weight, and the vocabulary, which a change to normalisation or segmentation changes), so a
+    # model trained otherwise on the same labels gets another version
     digest = hashlib.sha1(("".join(sorted(e.id + (e.category or "") + (e.risk or "") + (e.sentiment or "")
                                           for e in examples))
-                           + json.dumps(model.get_params(), sort_keys=True)).encode())
+                           + json.dumps(model.get_params(), sort_keys=True)
+                           + model.terms_["words"] + model.terms_["chars"]).encode())
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "version": digest.hexdigest()[:12],

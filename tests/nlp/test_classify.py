@@ -295,9 +295,13 @@ def test_paired_resamples_tell_a_slip_from_a_fall():
     assert 0.5 < share < 0.75  # the samples that draw the first post: 1 - (1 - 1/600)^600, about 0.63
 
 
-def test_the_model_version_names_its_labels_and_parameters(tmp_path):
+def test_the_model_version_names_its_labels_and_parameters(tmp_path, monkeypatch):
     """Another sentiment label is another model, so another version (the version once named only the category
-    and risk labels); written posts train at their own weights."""
+    and risk labels), and so is the same labels cut into other words (the vocabulary: segmentation changed
+    without a new version once); written posts train at their own weights."""
+    import re
+
+    import nlp.segment
     from dataclasses import replace
 
     from nlp.datasets import Example
@@ -309,6 +313,15 @@ def test_the_model_version_names_its_labels_and_parameters(tmp_path):
     assert train(examples, out=tmp_path / "b.skops").version_ == first  # the same inputs: the same version
     flipped = examples[:-1] + [replace(examples[-1], sentiment="negative")]
     assert train(flipped, out=tmp_path / "c.skops").version_ != first
+    named = [replace(e, text=e.text + "，A2区丽发新城") for e in examples]
+    whole = train(named, out=None).version_
+    monkeypatch.setattr(nlp.segment, "_ANONYMISED", re.compile(r"(?!)"))  # A2区 cut by jieba alone
+    nlp.segment.add_words([])  # (forgets the lines cut before)
+    try:
+        assert train(named, out=None).version_ not in (whole, first)
+    finally:
+        monkeypatch.undo()
+        nlp.segment.add_words([])  # (forgets the lines cut the other way)
     written = [replace(examples[0], source="letter"), replace(examples[1], source="thanks"), examples[2]]
     assert example_weights(written) == [LETTER_WEIGHT, THANKS_WEIGHT, 1.0]
 
