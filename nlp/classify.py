@@ -13,7 +13,11 @@ offset is kept only if it gains at least 0.005), which lets a rare class such as
 at all. Both are fitted on the rows ``fit`` is told to tune on (the target domain; never a held-out split).
 
 Every prediction carries its probabilities and the terms that drove it: for the predicted class, the
-features of the text with the largest contribution ``tfidf value x coefficient``.
+features of the text with the largest contribution ``tfidf value x coefficient`` that a reader can take
+for a term (``readable_``): a word of two characters or more, a pair of two such words, or a character
+n-gram that is itself such a word. The model also learns from 了。, 是不 or 的+咨询, but shown in an alert
+they explain nothing: on 2,000 board messages they were one evidence term in nine
+(``python nlp/tools/evidence_terms.py``).
 
 Saved with skops (``save`` / ``PostClassifier.load``), never pickle; loading trusts only the types this
 module and scikit-learn create, and refuses anything else.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +45,7 @@ __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
-_CACHES = ("_feature_names", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
+_CACHES = ("_feature_names", "_readable", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,20 @@ class PostClassifier(BaseEstimator):
             self.__dict__["_feature_names"] = names
         return names
 
+    @property
+    def readable_(self) -> np.ndarray:
+        """Per feature column: whether it can stand as evidence for a reader (a word of two characters or more
+        without punctuation, a pair of two such words, or a character n-gram that is itself such a word)."""
+        readable = self.__dict__.get("_readable")
+        if readable is None:
+            word = re.compile(r"\w{2,}")
+            terms = self.terms_["words"].split("\n")
+            words = {term for term in terms if word.fullmatch(term)}
+            readable = np.array([all(word.fullmatch(part) for part in term.split("\u2009")) for term in terms]
+                                + [gram in words for gram in self.terms_["chars"].split("\n")], dtype=bool)
+            self.__dict__["_readable"] = readable
+        return readable
+
     def predict_head(self, head: str, X) -> list[Prediction]:
         """Predictions of one head for a feature matrix (from ``transform``)."""
         model = self.heads_[head]
@@ -177,15 +196,15 @@ class PostClassifier(BaseEstimator):
 
     def _evidence(self, X, contrib, row: int) -> list[str]:
         start, end = X.indptr[row], X.indptr[row + 1]
-        mine, limit = contrib[start:end], self.evidence_terms * 4
+        cols = X.indices[start:end]
+        mine = np.where(self.readable_[cols], contrib[start:end], 0.0)  # (了。 or 的+咨询 explain nothing)
+        limit = self.evidence_terms * 4
         top = np.argpartition(-mine, limit)[:limit] if len(mine) > limit else np.arange(len(mine))
         top = top[np.argsort(-mine[top])]
         terms: list[str] = []
-        for term, value in zip(self.feature_names[X.indices[start:end][top]], mine[top].tolist()):
+        for term, value in zip(self.feature_names[cols[top]], mine[top].tolist()):
             if value <= 0:
                 break
-            if len(term) < 2:  # single characters (被, 的, 了) explain nothing to a reader
-                continue
             for other in terms:  # keep 燃气泄漏, drop its pieces 燃气 / 泄漏
                 if term in other or other in term:
                     if not any(term in t for t in terms):

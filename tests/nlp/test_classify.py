@@ -364,3 +364,31 @@ def test_a_file_that_is_not_a_model_is_refused_in_one_sentence(tmp_path):
         assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
         assert f"Error: {tmp_path / 'junk.skops'} is not a model saved by sheqing train" in result.output
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_evidence_is_made_of_terms_a_reader_can_take_for_words():
+    """The shipped model learns from 了燃气公司 (a pair with a particle), 是不 or 了。 too, but an alert shows
+    only words of two characters or more, pairs of two such words, and n-grams that are such words; chosen as
+    before (any feature of two characters), the same posts' evidence is mostly pieces like 燃气公司的."""
+    import numpy as np
+
+    from nlp.classify import HEADS, PostClassifier
+    from nlp.tools.evidence_terms import UNREADABLE, kinds
+
+    model = PostClassifier.load()
+    texts = ["溪岸花园燃气泄漏，7幢正在疏散！\n刚下楼看到消防车到了。燃气公司的人说整栋楼都要撤，千万不要开火，附近的邻居注意！",
+             "请问一下，小区门口的路灯坏了，是不是该找物业？\n路灯坏了一个月了，晚上回家很黑，老人摔了一跤。"]
+
+    def predictions() -> list:
+        X = model.transform(texts)
+        return [p for head in HEADS for p in model.predict_head(head, X)]
+
+    def unreadable() -> int:
+        return sum(kinds(model, p.evidence)[k] for p in predictions() for k in UNREADABLE)
+
+    assert unreadable() == 0
+    assert all(p.evidence and all(term in "".join(texts).replace("\n", "") for term in p.evidence)
+               for p in predictions())
+    assert "燃气泄漏" in model.predict_head("category", model.transform(texts[:1]))[0].evidence
+    model.__dict__["_readable"] = np.array([len(name) >= 2 for name in model.feature_names])  # as before
+    assert unreadable() >= 10
