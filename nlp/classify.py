@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,13 +146,16 @@ class PostClassifier(BaseEstimator):
     @property
     def readable_(self) -> np.ndarray:
         """Per feature column: whether it can stand as evidence for a reader (a word of two characters or more
-        without punctuation, a pair of two such words, or a character n-gram that is itself such a word)."""
+        with a letter, digit or hanzi: the segmenter's words hold no other punctuation than the +#&._%- of
+        GB50016-2006; a pair of two such words; or a character n-gram that is itself such a word)."""
         readable = self.__dict__.get("_readable")
         if readable is None:
-            word = re.compile(r"\w{2,}")
+            def word(term: str) -> bool:
+                return len(term) >= 2 and any(char.isalnum() for char in term)
+
             terms = self.terms_["words"].split("\n")
-            words = {term for term in terms if word.fullmatch(term)}
-            readable = np.array([all(word.fullmatch(part) for part in term.split("\u2009")) for term in terms]
+            words = {term for term in terms if word(term)}
+            readable = np.array([all(map(word, term.split("\u2009"))) for term in terms]
                                 + [gram in words for gram in self.terms_["chars"].split("\n")], dtype=bool)
             self.__dict__["_readable"] = readable
         return readable

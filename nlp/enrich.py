@@ -66,9 +66,8 @@ class Enricher:
         self.n_keywords = keywords
         words = self.model.terms_["words"].split("\n")
         chars = self.model.terms_["chars"].count("\n") + 1
-        # the features a keyword can come from: words (not pairs) of two characters or more
-        self._keyword_feature = np.array([len(w) >= 2 and " " not in w and "\u2009" not in w for w in words]
-                                         + [False] * chars)
+        # the features a keyword can come from: the readable ones (as for evidence) that are words, not pairs
+        self._keyword_feature = self.model.readable_ & np.array(["\u2009" not in w for w in words] + [False] * chars)
         self._dups = None
         self._topics = None
 
