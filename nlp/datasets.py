@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_posts", "cec", "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -61,12 +61,15 @@ GOVMSG_FILES = {"votes": "messages_with_votes.csv", "replies": "messages_with_re
                 "sample": "labelled_sample.csv"}
 
 
+def govmsg_messages(source: str, data_dir: Path | None = None) -> dict[str, dict]:
+    """The rows of one of the board's files (``GOVMSG_FILES``: votes, replies, sample) by message id, as read."""
+    with open(_need((data_dir or shared_data_dir()) / "govmsg" / GOVMSG_FILES[source]), encoding="utf-8",
+              newline="") as fh:
+        return {r["留言编号"]: r for r in csv.DictReader(fh)}
+
+
 def govmsg(split: str | None = None, data_dir: Path | None = None) -> list[Example]:
-    data_dir = data_dir or shared_data_dir()
-    messages: dict[str, dict[str, dict]] = {}
-    for source, name in GOVMSG_FILES.items():
-        with open(_need(data_dir / "govmsg" / name), encoding="utf-8", newline="") as fh:
-            messages[source] = {r["留言编号"]: r for r in csv.DictReader(fh)}
+    messages = {source: govmsg_messages(source, data_dir) for source in GOVMSG_FILES}
     out = []
     with open(LABELS_DIR / "govmsg_labels.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):

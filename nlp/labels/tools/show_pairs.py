@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from nlp.datasets import GOVMSG_FILES, shared_data_dir  # noqa: E402
+from nlp.datasets import govmsg_messages  # noqa: E402
 
 QUEUE = Path(__file__).resolve().parents[1] / "topic_pairs.csv"
 
@@ -23,10 +23,7 @@ QUEUE = Path(__file__).resolve().parents[1] / "topic_pairs.csv"
 def main(slice_no: int, start: int = 0, count: int = 10_000) -> None:
     with open(QUEUE, encoding="utf-8", newline="") as fh:
         pairs = [row for row in csv.DictReader(fh) if int(row["slice"]) == slice_no]
-    messages = {}
-    for name in ("votes", "replies"):
-        with open(shared_data_dir() / "govmsg" / GOVMSG_FILES[name], encoding="utf-8", newline="") as fh:
-            messages.update((r["留言编号"], r) for r in csv.DictReader(fh))
+    messages = {**govmsg_messages("votes"), **govmsg_messages("replies")}
     for row in pairs[start:start + count]:
         print(f"===== pair {row['pair']}")
         for side in ("message_a", "message_b"):
