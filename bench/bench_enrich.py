@@ -43,7 +43,7 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
     from nlp.dedup import DuplicateIndex
     from nlp.places import extract_places
     from nlp.risk_rules import risk_floor
-    from nlp.segment import add_words, tokenize
+    from nlp.segment import forget_cut_lines, tokenize
     from nlp.topics import TopicTracker, posts_terms
 
     model, dups, tracker, out = enricher.model, DuplicateIndex(), TopicTracker(), {}
@@ -57,7 +57,7 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
     for at in range(0, len(posts), batch_size):
         batch = posts[at:at + batch_size]
         texts = timed("normalise", lambda: [post_text(p.title, p.text) for p in batch])
-        add_words([])  # (empties the segmenter's memory of cut lines)
+        forget_cut_lines()
         timed("segmentation (rjieba)", lambda: [tokenize(t) for t in texts])
         X = timed("features", lambda: model.transform(texts))
         heads = timed("three heads with evidence",
@@ -66,8 +66,7 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
         places = timed("places", lambda: [extract_places(t) for t in texts])
         timed("near-duplicates", lambda: dups.add_texts([(p.id, t) for p, t in zip(batch, texts)]))
         terms = timed("topic terms", lambda: posts_terms([(p.title, p.text) for p in batch]))
-        timed("topics", lambda: [tracker.add(p.id, p.text, p.published_at, [{"text": m.text, "kind": m.kind} for m in found],
-                                             category.label,
+        timed("topics", lambda: [tracker.add(p.id, p.text, p.published_at, found, category.label,
                                              title=p.title, terms=t)
                                  for p, t, found, category in zip(batch, terms, places, heads["category"])])
     return out

@@ -152,8 +152,7 @@ class Enricher:
                                      for p, r, reply in zip(posts, results, replies)])
         terms = posts_terms([(p.title, p.text) for p in posts])
         for post, r, (fingerprint, group), vector in zip(posts, results, duplicates, terms):
-            places = [{"text": p.text, "kind": p.kind} for p in r["places"]]
-            topic_id = topics.add(post.id, post.text, post.published_at, places, r["category"],
+            topic_id = topics.add(post.id, post.text, post.published_at, r["places"], r["category"],
                                   title=post.title, terms=vector)
             enrichment = Enrichment(
                 category=r["category"], risk=r["risk"], sentiment=r["sentiment"], scores=r["scores"],

@@ -19,7 +19,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-__all__ = ["tokenize", "reference_tokenize", "domain_words", "add_words", "words_at"]
+__all__ = ["tokenize", "reference_tokenize", "domain_words", "forget_cut_lines", "words_at"]
 
 DOMAIN_WORDS = Path(__file__).resolve().parent / "data" / "domain_words.txt"
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
@@ -57,10 +57,9 @@ def _reference():
     return seg
 
 
-def add_words(words) -> None:
-    """Teach the segmenters extra words (for example estate names found in the data)."""
-    for word in words:
-        _fast().add_word(word, 1500, None)
+def forget_cut_lines() -> None:
+    """Forget the lines ``tokenize`` has cut (for a benchmark that times cutting, or a test that changes how
+    lines are cut)."""
     _LINES.clear()
 
 

@@ -322,15 +322,16 @@ class TopicTracker:
         """Put a post into a topic and return the topic id. A post id seen before keeps its topic.
 
         Pass the thread title as ``title`` (its words count double), or precomputed ``terms`` from
-        ``post_terms``. ``places`` are place strings or dicts with a ``text`` and a ``kind``
-        (``PlaceMention``-like); a province or city (``nlp.places.is_wide``) weighs its words down like any
-        place but is not compared with the topics' places.
+        ``post_terms``. ``places`` are place strings, ``PlaceMention``s or dicts with a ``text`` and a
+        ``kind``; a province or city (``nlp.places.is_wide``) weighs its words down like any place but is not
+        compared with the topics' places.
         """
         if post_id in self._post_topic:
             return self._post_topic[post_id]
         moment = _epoch(published_at)
         vector = terms if terms is not None else post_terms(title, text)
-        named = [(p["text"], p.get("kind")) if isinstance(p, dict) else (str(p), None) for p in places or ()]
+        named = [(p["text"], p.get("kind")) if isinstance(p, dict) else (str(p), None) if isinstance(p, str)
+                 else (p.text, p.kind) for p in places or ()]
         places = list(dict.fromkeys(text for text, kind in named if not is_wide(text, kind)))
         if named and self.place_word_weight != 1:  # where is the places' business; words say what
             names = {name.lower() for name, _ in named}  # (the words are lower case: A3区 is the word a3区)

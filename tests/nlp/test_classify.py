@@ -316,12 +316,12 @@ def test_the_model_version_names_its_labels_and_parameters(tmp_path, monkeypatch
     named = [replace(e, text=e.text + "，A2区丽发新城") for e in examples]
     whole = train(named, out=None).version_
     monkeypatch.setattr(nlp.segment, "_ANONYMISED", re.compile(r"(?!)"))  # A2区 cut by jieba alone
-    nlp.segment.add_words([])  # (forgets the lines cut before)
+    nlp.segment.forget_cut_lines()  # (forgets the lines cut before)
     try:
         assert train(named, out=None).version_ not in (whole, first)
     finally:
         monkeypatch.undo()
-        nlp.segment.add_words([])  # (forgets the lines cut the other way)
+        nlp.segment.forget_cut_lines()  # (forgets the lines cut the other way)
     written = [replace(examples[0], source="letter"), replace(examples[1], source="thanks"), examples[2]]
     assert example_weights(written) == [LETTER_WEIGHT, THANKS_WEIGHT, 1.0]
 

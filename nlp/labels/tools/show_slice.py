@@ -11,25 +11,25 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from nlp.datasets import govmsg_messages  # noqa: E402
+
 LABELS = Path(__file__).resolve().parents[1]
-GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
 # slices 0-5 come from messages_with_votes.csv, slices 6-9 (second round) from messages_with_replies.csv;
 # round 3 reads the rest of both files: slices 10-13 (votes) and 14-17 (replies); round 4 the board's own
 # labelled sample (slices 18-19)
-SOURCES = [("selection.csv", GOVMSG / "messages_with_votes.csv"),
-           ("selection_replies.csv", GOVMSG / "messages_with_replies.csv"),
-           ("selection_votes_rest.csv", GOVMSG / "messages_with_votes.csv"),
-           ("selection_replies_rest.csv", GOVMSG / "messages_with_replies.csv"),
-           ("selection_sample.csv", GOVMSG / "labelled_sample.csv")]
+SOURCES = [("selection.csv", "votes"), ("selection_replies.csv", "replies"), ("selection_votes_rest.csv", "votes"),
+           ("selection_replies_rest.csv", "replies"), ("selection_sample.csv", "sample")]
 
 
 def main(slice_no: int, start: int, count: int) -> None:
-    for selection, data in SOURCES:
+    for selection, source in SOURCES:
         path = LABELS / selection
         ids = [r["message_id"] for r in csv.DictReader(open(path)) if int(r["slice"]) == slice_no] if path.exists() else []
         if ids:
             break
-    msgs = {r["留言编号"]: r for r in csv.DictReader(open(data, encoding="utf-8"))}
+    msgs = govmsg_messages(source)
     for n, mid in enumerate(ids[start:start + count], start):
         r = msgs[mid]
         text = re.sub(r"\s+", " ", r["留言详情"]).strip()
