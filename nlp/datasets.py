@@ -6,6 +6,8 @@
   earthquake) with category from the corpus's own event type and risk from its casualty words
   (``nlp/labels/cec_labels.csv`` says how).
 - ``corrections(path)``: category/risk corrections made by monitors, for retraining.
+- ``weibo_posts()``: the real Weibo posts of the emotion sets, by id, without labels (``nlp/labels/weibo_risk.csv``
+  rates some of them for risk, to measure the risk rules on social-media text).
 
 Texts stay in ``../shared/data``; a missing file is a clear error naming the path.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -66,6 +68,24 @@ def govmsg_messages(source: str, data_dir: Path | None = None) -> dict[str, dict
     with open(_need((data_dir or shared_data_dir()) / "govmsg" / GOVMSG_FILES[source]), encoding="utf-8",
               newline="") as fh:
         return {r["留言编号"]: r for r in csv.DictReader(fh)}
+
+
+# The Weibo posts of ``emotion/``: id prefix -> file and whether its first row is a header. A post's id is the
+# prefix and the number of its row among the file's data rows, from 1 (``nlpcc:1`` is the first post).
+WEIBO_FILES = {"nlpcc": ("nlpcc2013_weibo_emotion.tsv", True), "moods": ("simplifyweibo_5_moods.csv", False),
+               "senti": ("weibo_senti_subset.csv", True)}
+
+
+def weibo_posts(data_dir: Path | None = None) -> dict[str, str]:
+    """The Weibo posts of the emotion sets (``WEIBO_FILES``), normalised, by id; their emotion labels are not read."""
+    out = {}
+    for prefix, (name, header) in WEIBO_FILES.items():
+        with open(_need((data_dir or shared_data_dir()) / "emotion" / name), encoding="utf-8", newline="") as fh:
+            rows = csv.reader(fh)
+            if header:
+                next(rows, None)
+            out.update((f"{prefix}:{n}", normalize_text(row[1])) for n, row in enumerate(rows, 1) if len(row) > 1)
+    return out
 
 
 def govmsg(split: str | None = None, data_dir: Path | None = None) -> list[Example]:
