@@ -51,6 +51,22 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("游乐场的跳楼机是否属于特种设备", "none"),
     ("养老院有较高的疾病率和死亡率", "none"),
     ("这样做严重伤害了我们的合法权益，业主很受伤害", "none"),
+    # words of harm used figuratively, as social media uses them (read off the Weibo dev split)
+    ("热锅加油，倒入开水继续用大火煮2分钟", "none"),
+    ("相信本剧一定能大卖和大火一把", "none"),
+    ("凌晨小区三号楼着火了，大火烧毁了两户", "high"),
+    ("今晚我很受伤，没能参加演唱会", "none"),
+    ("在这里代受伤的小鸟感谢大家", "none"),
+    ("马路中间被拦住，交警处理现场，未见伤者", "none"),
+    ("话说虽然这片子被打分那么低", "none"),
+    ("身上的骨头尽被打碎", "high"),
+    ("警察带着警犬和爆炸物探测器嗅探每个角落", "none"),
+    ("空气这么差，这是慢性自杀", "none"),
+    ("又看了一遍崇祯皇帝的自杀因果", "none"),
+    ("他在楼顶扬言要自杀", "high"),
+    ("我发现我碰上了100年一遇的洪水", "none"),
+    ("一头撞死算了", "none"),
+    ("作为曾被法官殴打的律师", "medium"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)
@@ -67,6 +83,16 @@ def test_people_affected_raise_a_grievance_but_not_an_enquiry():
 def test_a_crowd_rule_needs_a_confrontation_not_a_conflict_of_rules():
     assert risk_floor("上百户业主反映，这一做法与征收通告相冲突").level == "medium"
     assert risk_floor("上百户业主在售楼部门口聚集，与保安发生冲突").level == "high"
+
+
+def test_only_counts_of_people_are_people_affected():
+    """A count of households, or of people named as such, is people affected; a count of anything else is
+    not (on Weibo: 34个字母, 两百多个塑料杯子, 39家城市综合体, and on the board the road 万家丽路)."""
+    assert people_count("上百户业主") == 100 and people_count("几十名工人") == 30 and people_count("三百多名受害者") == 300
+    assert people_count("100多人被困") == 100 and people_count("50位投资人") == 50
+    for text in ("34个字母组成的一个单词", "两百多个塑料杯子", "万达在建的39家城市综合体", "A市万家丽路与远大路交汇处",
+                 "总价三百万人民币", "每天接待上千人次", "还有200多个指标"):
+        assert people_count(text) < 30, text
 
 
 def test_counts_as_written():
