@@ -21,16 +21,17 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections import defaultdict
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import weibo_posts  # noqa: E402
 from nlp.risk_rules import apply_floor, risk_floor  # noqa: E402
+from nlp.tools.topic_accuracy import rates  # noqa: E402
+from sheqing.records import RISKS  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "weibo_risk.csv"
-ORDER = ("none", "low", "medium", "high", "critical")
 
 
 def read_labels(path: Path = LABELS) -> list[dict]:
@@ -39,21 +40,17 @@ def read_labels(path: Path = LABELS) -> list[dict]:
 
 
 def scores(rows: list[dict], rated: dict[str, str], at_least: str) -> dict:
-    """Weighted precision and recall of ``rated`` (post id -> level) at ``at_least`` against the rows' labels,
+    """Weighted precision and recall of ``rated`` (post id -> level) at ``at_least`` against the rows' labels
+    (``topic_accuracy.rates``; each post weighs its stratum's size over the stratum's posts among ``rows``),
     and the raw counts (flagged, true, both) in the sample."""
-    per_stratum = defaultdict(int)
-    for row in rows:
-        per_stratum[row["stratum"]] += 1
-    bar = ORDER.index(at_least)
-    flagged = true = hit = 0.0
-    raw = [0, 0, 0]
-    for row in rows:
-        weight = int(row["frame"]) / per_stratum[row["stratum"]]
-        is_true, is_flagged = ORDER.index(row["risk"]) >= bar, ORDER.index(rated[row["post_id"]]) >= bar
-        flagged, true, hit = flagged + weight * is_flagged, true + weight * is_true, hit + weight * (is_true and is_flagged)
-        raw = [raw[0] + is_flagged, raw[1] + is_true, raw[2] + (is_true and is_flagged)]
-    return {"precision": hit / flagged if flagged else None, "recall": hit / true if true else None,
-            "flagged": raw[0], "true": raw[1], "both": raw[2]}
+    per_stratum = Counter(row["stratum"] for row in rows)
+    bar = RISKS.index(at_least)
+    marked = [{"weight": int(row["frame"]) / per_stratum[row["stratum"]],
+               "true": "yes" if RISKS.index(row["risk"]) >= bar else "no",
+               "flagged": RISKS.index(rated[row["post_id"]]) >= bar} for row in rows]
+    precision, recall, flagged, true = rates(marked, "true", "flagged")
+    return {"precision": precision, "recall": recall, "flagged": flagged, "true": true,
+            "both": sum(1 for m in marked if m["flagged"] and m["true"] == "yes")}
 
 
 def main() -> None:
@@ -79,7 +76,7 @@ def main() -> None:
     if args.show:
         for row, text, floor in zip(rows, texts, floors):
             level = floor.level or "none"
-            if row["split"] == args.show and any((ORDER.index(level) >= ORDER.index(bar)) != (ORDER.index(row["risk"]) >= ORDER.index(bar))
+            if row["split"] == args.show and any((RISKS.index(level) >= RISKS.index(bar)) != (RISKS.index(row["risk"]) >= RISKS.index(bar))
                                                  for bar in ("medium", "high")):
                 print(f"{row['post_id']} label {row['risk']} rules {level} {list(floor.rules)}: {text[:120]}")
 

@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from nlp.datasets import weibo_posts  # noqa: E402
 from nlp.risk_rules import risk_floor  # noqa: E402
+from sheqing.records import RISKS  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1]
 OUT = LABELS / "weibo_risk_selection.csv"
 MERGED = LABELS / "weibo_risk.csv"
-LEVELS = ("none", "low", "medium", "high", "critical")
 SEED = 20261123
 HAZARD = re.compile("火|烟|爆|炸|燃气|煤气|漏气|死|亡|伤|血|打|砍|杀|刀|枪|跳楼|自杀|轻生|塌|淹|洪|困|救命|报警|警察|"
                     "事故|撞|中毒|毒|抢|偷|盗|威胁|报复|闹事|冲突|围堵|讨薪|欠薪|电梯|危险|隐患")
@@ -77,7 +77,7 @@ def merge() -> None:
         with open(path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 post_id = row["post_id"].strip()
-                if post_id in rated or post_id not in selection or row["risk"].strip() not in LEVELS:
+                if post_id in rated or post_id not in selection or row["risk"].strip() not in RISKS:
                     raise SystemExit(f"{path}: {post_id}: rated twice, not selected, or level {row['risk']!r} unknown")
                 if f"s{selection[post_id]['slice']}" != annotator:
                     raise SystemExit(f"{path}: {post_id} belongs to slice {selection[post_id]['slice']}")
