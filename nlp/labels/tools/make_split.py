@@ -12,7 +12,7 @@ Run before any training on new labels: python nlp/labels/tools/make_split.py
   category, seeded, at group level;
 - applies the reviews in nlp/labels/review/ (see ``reviewed``): held-out labels become the two annotators'
   agreed labels or, where they disagreed, a third annotator's decision; re-checked train labels take the
-  re-checker's decision;
+  re-checker's decision, and so do train messages on the public_order boundary read a second time;
 - writes nlp/labels/govmsg_labels.csv: message_id, source, category, risk, sentiment, split, annotator,
   dup_group, review (single | agreed | adjudicated | rechecked).
 The texts are read from ../shared/data for grouping only; nothing of them is written.
@@ -55,7 +55,11 @@ def reviewed(row: dict) -> tuple[dict, str]:
       agree on all three labels they stand (``agreed``), otherwise a third annotator, shown both readings in
       random order and no model output, decided (``heldout_adjudicated_*.csv``: ``adjudicated``);
     - train: messages whose category or risk differed from a cross-validated model's prediction were
-      re-read by an annotator shown both (``train_decided_*.csv``: ``rechecked``; sentiment kept).
+      re-read by an annotator shown both (``train_decided_*.csv``: ``rechecked``; sentiment kept);
+    - train, the public_order boundary: a second annotator read the category of 517 messages blind
+      (``public_order_second_*.csv``, ``tools/reread_public_order.py``); where it differs from the label so
+      far, a third annotator, shown both in random order, decided (``public_order_adjudicated.csv``:
+      ``adjudicated``); where it agrees, a label of one reading becomes ``agreed``.
     """
     mid = row["message_id"]
     second, rechecked = _review("heldout_second_*.csv").get(mid), _review("train_decided_*.csv").get(mid)
@@ -64,9 +68,13 @@ def reviewed(row: dict) -> tuple[dict, str]:
             return row, "agreed"
         decided = _review("heldout_adjudicated_*.csv")[mid]
         return {**row, **{h: decided[h] for h in HEADS}}, "adjudicated"
+    how = "single"
     if row["split"] == "train" and rechecked:
-        return {**row, "category": rechecked["category"], "risk": rechecked["risk"]}, "rechecked"
-    return row, "single"
+        row, how = {**row, "category": rechecked["category"], "risk": rechecked["risk"]}, "rechecked"
+    boundary = _review("public_order_second_*.csv").get(mid) if row["split"] == "train" else None
+    if boundary and boundary["category"] != row["category"]:
+        return {**row, "category": _review("public_order_adjudicated.csv")[mid]["category"]}, "adjudicated"
+    return row, "agreed" if boundary and how == "single" else how
 
 
 
