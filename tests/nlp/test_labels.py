@@ -57,7 +57,7 @@ def test_held_out_split_is_large_stratified_and_apart_from_train():
     assert sum(len(s) > 1 for s in splits.values()) <= 4  # the README's four groups of rounds 1 and 2
 
 
-def test_every_held_out_label_was_read_twice_and_train_labels_once_or_rechecked():
+def test_every_held_out_label_was_read_twice_and_train_labels_once_or_reviewed():
     reviews = Counter((r["split"], r["review"]) for r in LABEL_ROWS)
     assert set(reviews) <= {("heldout", "agreed"), ("heldout", "adjudicated"), ("train", "single"),
                             ("train", "rechecked"), ("train", "agreed"), ("train", "adjudicated")}
