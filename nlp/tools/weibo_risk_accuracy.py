@@ -63,7 +63,7 @@ def main() -> None:
     texts = [posts[row["post_id"]] for row in rows]
     floors = [risk_floor(text) for text in texts]
     model = PostClassifier.load().predict(texts)["risk"]
-    raters = {"rules alone": {row["post_id"]: floor.level or "none" for row, floor in zip(rows, floors)},
+    raters = {"rules alone": {row["post_id"]: floor.level for row, floor in zip(rows, floors)},
               "classifier with rules": {row["post_id"]: apply_floor(p.label, floor)
                                         for row, p, floor in zip(rows, model, floors)}}
     for split in ("dev", "test"):
@@ -75,10 +75,11 @@ def main() -> None:
                 print(f"{split} {name:22} {level}+: {figures}")
     if args.show:
         for row, text, floor in zip(rows, texts, floors):
-            level = floor.level or "none"
+            level = floor.level
             if row["split"] == args.show and any((RISKS.index(level) >= RISKS.index(bar)) != (RISKS.index(row["risk"]) >= RISKS.index(bar))
                                                  for bar in ("medium", "high")):
                 print(f"{row['post_id']} label {row['risk']} rules {level} {list(floor.rules)}: {text[:120]}")
+
 
 if __name__ == "__main__":
     main()
