@@ -7,7 +7,7 @@ then   python nlp/labels/tools/make_split.py                         (applies th
 
 Why: in grouped 5-fold CV on the train split the category head found 0.44 of ``public_order`` (the lowest
 recall of any class with 100 messages or more), and the first readings split alike cases: of 36 messages
-about a 麻将馆, 21 were ``environment`` and 13 ``public_order``; of 19 about 黑车 or 非法营运, 9 ``traffic``.
+about a 麻将馆, 21 were ``environment`` and 13 ``public_order``; of 21 about 黑车, 黑摩的, 黑的士 or 非法营运, 9 ``traffic``.
 
 ``select`` takes every *train* message (never the held-out split) whose text names a matter of the guide's
 ``public_order`` row or its neighbours (``BOUNDARY``: gambling, unlicensed transport, theft, fraud, fights,
