@@ -12,7 +12,8 @@ Run before any training on new labels: python nlp/labels/tools/make_split.py
   category, seeded, at group level;
 - applies the reviews in nlp/labels/review/ (see ``reviewed``): held-out labels become the two annotators'
   agreed labels or, where they disagreed, a third annotator's decision; re-checked train labels take the
-  re-checker's decision, and so do train messages on the public_order boundary read a second time;
+  re-checker's decision; messages on a category boundary read a second time (``reread.py``) take the
+  agreed or adjudicated category;
 - writes nlp/labels/govmsg_labels.csv: message_id, source, category, risk, sentiment, split, annotator,
   dup_group, review (single | agreed | adjudicated | rechecked).
 The texts are read from ../shared/data for grouping only; nothing of them is written.
@@ -26,6 +27,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from reread import REREADS  # (this directory: the script's own)
+from sheqing.files import atomic_file
 from sheqing.records import HEADS
 
 LABELS = Path(__file__).resolve().parents[1]
@@ -56,26 +59,29 @@ def reviewed(row: dict) -> tuple[dict, str]:
       random order and no model output, decided (``heldout_adjudicated_*.csv``: ``adjudicated``);
     - train: messages whose category or risk differed from a cross-validated model's prediction were
       re-read by an annotator shown both (``train_decided_*.csv``: ``rechecked``; sentiment kept);
-    - train, the public_order boundary: a second annotator read the category of 517 messages blind
-      (``public_order_second_*.csv``, ``tools/reread_public_order.py``); where it differs from the label so
-      far, a third annotator, shown both in random order, decided (``public_order_adjudicated.csv``:
-      ``adjudicated``); where it agrees, a label of one reading becomes ``agreed``.
+    - then, in the order of ``reread.REREADS``, the messages on a category boundary read again blind
+      (``NAME_second_*.csv``, ``tools/reread.py``): where that reading differs from the label so far, a
+      third annotator, shown both in random order, decided (``NAME_adjudicated.csv``: ``adjudicated``);
+      where it agrees, a label of one reading becomes ``agreed``.
     """
     mid = row["message_id"]
     second, rechecked = _review("heldout_second_*.csv").get(mid), _review("train_decided_*.csv").get(mid)
+    how = "single"
     if row["split"] == "heldout" and second:
         if all(second[h] == row[h] for h in HEADS):
-            return row, "agreed"
-        decided = _review("heldout_adjudicated_*.csv")[mid]
-        return {**row, **{h: decided[h] for h in HEADS}}, "adjudicated"
-    how = "single"
+            how = "agreed"
+        else:
+            decided = _review("heldout_adjudicated_*.csv")[mid]
+            row, how = {**row, **{h: decided[h] for h in HEADS}}, "adjudicated"
     if row["split"] == "train" and rechecked:
         row, how = {**row, "category": rechecked["category"], "risk": rechecked["risk"]}, "rechecked"
-    boundary = _review("public_order_second_*.csv").get(mid) if row["split"] == "train" else None
-    if boundary and boundary["category"] != row["category"]:
-        return {**row, "category": _review("public_order_adjudicated.csv")[mid]["category"]}, "adjudicated"
-    return row, "agreed" if boundary and how == "single" else how
-
+    for name, reread in REREADS.items():
+        boundary = _review(f"{name}_second_*.csv").get(mid) if row["split"] == reread.split else None
+        if boundary and boundary["category"] != row["category"]:
+            row, how = {**row, "category": _review(f"{name}_adjudicated.csv")[mid]["category"]}, "adjudicated"
+        elif boundary and how == "single":
+            how = "agreed"
+    return row, how
 
 
 def grams(text: str) -> set[str]:
@@ -176,7 +182,7 @@ def main() -> None:
         for i in group:
             assigned[i] = ("heldout" if r in held else "train", r)
     reviews = Counter()
-    with open(out, "w", newline="", encoding="utf-8") as fh:
+    with atomic_file(out, newline="") as fh:  # a review file that fails to read leaves the labels as they were
         w = csv.writer(fh)
         w.writerow(COLUMNS)
         for r in rows:
