@@ -71,8 +71,9 @@ REREADS = _reread_tool().REREADS
 
 
 def _settled(name: str) -> dict[str, str]:
-    """message_id -> category of a re-read's adjudicated file."""
-    return {r["message_id"]: r["category"] for r in _rows(LABELS / "review" / f"{name}_adjudicated.csv")}
+    """message_id -> label of a re-read's adjudicated file."""
+    head = REREADS[name].head
+    return {r["message_id"]: r[head] for r in _rows(LABELS / "review" / f"{name}_adjudicated.csv")}
 
 
 def test_every_held_out_label_was_read_twice_and_train_labels_once_or_reviewed():
@@ -88,30 +89,32 @@ def test_every_held_out_label_was_read_twice_and_train_labels_once_or_reviewed()
             assert (r["review"] == "adjudicated") == (r["message_id"] in decided)
 
 
-def test_messages_on_a_category_boundary_were_read_again_blind_and_settled():
-    """``tools/reread.py``: each re-read reads one split only; each message read a second time blind by its
-    slice's annotator; where the second reading differs from the first label, the label is the adjudicator's."""
+def test_messages_on_a_boundary_were_read_again_blind_and_settled():
+    """``tools/reread.py``: each re-read reads one split only and one label (category or risk); each message
+    read a second time blind by its slice's annotator; where the second reading differs from the first
+    label, the label is the adjudicator's. A message in two re-reads keeps the later one's outcome."""
     labels = {r["message_id"]: r for r in LABEL_ROWS}
-    assert set(REREADS) >= {"public_order", "public_order_heldout"}
-    every_decided = set()
+    assert set(REREADS) >= {"public_order", "public_order_heldout", "school_safety", "risk_high"}
+    outcome, every_decided = {}, set()  # (message id, head) -> (label, adjudicated?) of the last re-read
     for name, reread in REREADS.items():
+        head, codes = reread.head, {"category": CATEGORIES, "risk": RISKS}[reread.head]
         selection = {r["message_id"]: r for r in _rows(LABELS / "review" / f"{name}_selection.csv")}
         second = {}
-        for slice_no in range(4):
+        for slice_no in range(reread.slices):
             rows = _rows(LABELS / "review" / f"{name}_second_{slice_no}.csv")
             assert {r["message_id"] for r in rows} == {m for m, r in selection.items() if r["slice"] == str(slice_no)}
-            second.update((r["message_id"], r["category"]) for r in rows)
+            second.update((r["message_id"], r[head]) for r in rows)
         decided = _settled(name)
         assert set(decided) == {m for m, c in second.items() if c != selection[m]["first"]}, name
         assert len(second) >= 100 and len(decided) >= 1
-        for message_id, category in second.items():
-            row = labels[message_id]
-            assert row["split"] == reread.split and category in CATEGORIES
-            if message_id in decided:
-                assert (row["category"], row["review"]) == (decided[message_id], "adjudicated")
-            else:
-                assert row["category"] == category and row["review"] != "single"  # read twice at least
+        for message_id, label in second.items():
+            assert labels[message_id]["split"] == reread.split and label in codes
+            outcome[message_id, head] = (decided[message_id], True) if message_id in decided else (label, False)
         every_decided |= decided.keys()
+    for (message_id, head), (label, adjudicated) in outcome.items():
+        row = labels[message_id]
+        assert row[head] == label and row["review"] != "single"  # read twice at least
+        assert row["review"] == "adjudicated" or not adjudicated
     held_out_decided = {r["message_id"] for path in LABELS.glob("review/heldout_adjudicated_*.csv") for r in _rows(path)}
     assert all(r["review"] != "adjudicated" or r["message_id"] in every_decided | held_out_decided for r in LABEL_ROWS)
 

@@ -12,8 +12,8 @@ Run before any training on new labels: python nlp/labels/tools/make_split.py
   category, seeded, at group level;
 - applies the reviews in nlp/labels/review/ (see ``reviewed``): held-out labels become the two annotators'
   agreed labels or, where they disagreed, a third annotator's decision; re-checked train labels take the
-  re-checker's decision; messages on a category boundary read a second time (``reread.py``) take the
-  agreed or adjudicated category;
+  re-checker's decision; messages on a category or risk boundary read a second time (``reread.py``) take
+  the agreed or adjudicated label;
 - writes nlp/labels/govmsg_labels.csv: message_id, source, category, risk, sentiment, split, annotator,
   dup_group, review (single | agreed | adjudicated | rechecked).
 The texts are read from ../shared/data for grouping only; nothing of them is written.
@@ -59,10 +59,10 @@ def reviewed(row: dict) -> tuple[dict, str]:
       random order and no model output, decided (``heldout_adjudicated_*.csv``: ``adjudicated``);
     - train: messages whose category or risk differed from a cross-validated model's prediction were
       re-read by an annotator shown both (``train_decided_*.csv``: ``rechecked``; sentiment kept);
-    - then, in the order of ``reread.REREADS``, the messages on a category boundary read again blind
-      (``NAME_second_*.csv``, ``tools/reread.py``): where that reading differs from the label so far, a
-      third annotator, shown both in random order, decided (``NAME_adjudicated.csv``: ``adjudicated``);
-      where it agrees, a label of one reading becomes ``agreed``.
+    - then, in the order of ``reread.REREADS``, the messages on a category or risk boundary read again
+      blind for that label (``NAME_second_*.csv``, ``tools/reread.py``): where that reading differs from
+      the label so far, a third annotator, shown both in random order, decided (``NAME_adjudicated.csv``:
+      ``adjudicated``); where it agrees, a label of one reading becomes ``agreed``.
     """
     mid = row["message_id"]
     second, rechecked = _review("heldout_second_*.csv").get(mid), _review("train_decided_*.csv").get(mid)
@@ -76,9 +76,9 @@ def reviewed(row: dict) -> tuple[dict, str]:
     if row["split"] == "train" and rechecked:
         row, how = {**row, "category": rechecked["category"], "risk": rechecked["risk"]}, "rechecked"
     for name, reread in REREADS.items():
-        boundary = _review(f"{name}_second_*.csv").get(mid) if row["split"] == reread.split else None
-        if boundary and boundary["category"] != row["category"]:
-            row, how = {**row, "category": _review(f"{name}_adjudicated.csv")[mid]["category"]}, "adjudicated"
+        boundary, head = _review(f"{name}_second_*.csv").get(mid) if row["split"] == reread.split else None, reread.head
+        if boundary and boundary[head] != row[head]:
+            row, how = {**row, head: _review(f"{name}_adjudicated.csv")[mid][head]}, "adjudicated"
         elif boundary and how == "single":
             how = "agreed"
     return row, how
