@@ -67,7 +67,8 @@ def _reread_tool():
     return module
 
 
-REREADS = _reread_tool().REREADS
+REREAD_TOOL = _reread_tool()
+REREADS = REREAD_TOOL.REREADS
 
 
 def _settled(name: str) -> dict[str, str]:
@@ -97,7 +98,7 @@ def test_messages_on_a_boundary_were_read_again_blind_and_settled():
     assert set(REREADS) >= {"public_order", "public_order_heldout", "school_safety", "risk_high"}
     outcome, every_decided = {}, set()  # (message id, head) -> (label, adjudicated?) of the last re-read
     for name, reread in REREADS.items():
-        head, codes = reread.head, {"category": CATEGORIES, "risk": RISKS}[reread.head]
+        head, codes = reread.head, REREAD_TOOL.CODES[reread.head]
         selection = {r["message_id"]: r for r in _rows(LABELS / "review" / f"{name}_selection.csv")}
         second = {}
         for slice_no in range(reread.slices):

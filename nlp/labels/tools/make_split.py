@@ -76,7 +76,8 @@ def reviewed(row: dict) -> tuple[dict, str]:
     if row["split"] == "train" and rechecked:
         row, how = {**row, "category": rechecked["category"], "risk": rechecked["risk"]}, "rechecked"
     for name, reread in REREADS.items():
-        boundary, head = _review(f"{name}_second_*.csv").get(mid) if row["split"] == reread.split else None, reread.head
+        head = reread.head
+        boundary = _review(f"{name}_second_*.csv").get(mid) if row["split"] == reread.split else None
         if boundary and boundary[head] != row[head]:
             row, how = {**row, head: _review(f"{name}_adjudicated.csv")[mid][head]}, "adjudicated"
         elif boundary and how == "single":

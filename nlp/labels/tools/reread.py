@@ -81,11 +81,15 @@ class Reread:
     head: str = "category"              # the label read again
 
 
+def _text_matches(pattern: re.Pattern) -> Callable[[Example], bool]:
+    return lambda example: bool(pattern.search(example.text))
+
+
 REREADS = {
-    "public_order": Reread("train", lambda e: bool(PUBLIC_ORDER.search(e.text)), 20261125),
-    "public_order_heldout": Reread("heldout", lambda e: bool(PUBLIC_ORDER.search(e.text)), 20261127),
-    "school_safety": Reread("train", lambda e: bool(SCHOOL.search(e.text)), 20261128, slices=6),
-    "school_safety_heldout": Reread("heldout", lambda e: bool(SCHOOL.search(e.text)), 20261129, slices=2),
+    "public_order": Reread("train", _text_matches(PUBLIC_ORDER), 20261125),
+    "public_order_heldout": Reread("heldout", _text_matches(PUBLIC_ORDER), 20261127),
+    "school_safety": Reread("train", _text_matches(SCHOOL), 20261128, slices=6),
+    "school_safety_heldout": Reread("heldout", _text_matches(SCHOOL), 20261129, slices=2),
     "risk_high": Reread("train", _raised_or_high, 20261130, head="risk"),
 }
 CODES = {"category": CATEGORIES, "risk": RISKS}
