@@ -43,6 +43,11 @@ def kinds(model: PostClassifier, evidence: list[str]) -> Counter:
     return out
 
 
+def choose_evidence_as_before(model: PostClassifier) -> None:
+    """Make ``model`` choose evidence as it did before ``readable_``: from every feature of two characters or more."""
+    model.__dict__["_readable"] = np.array([len(name) >= 2 for name in model.feature_names])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=2000, help="Messages, oldest first.")
@@ -50,7 +55,7 @@ def main() -> None:
     model = PostClassifier.load(DEFAULT_MODEL_PATH)
     X = model.transform([post_text(p.title, p.text) for p in govmsg_posts()[:args.limit]])
     shipped = [t for head in HEADS for p in model.predict_head(head, X) for t in p.evidence]
-    model.__dict__["_readable"] = np.array([len(name) >= 2 for name in model.feature_names])
+    choose_evidence_as_before(model)
     unfiltered = [t for head in HEADS for p in model.predict_head(head, X) for t in p.evidence]
     for name, evidence in (("any feature of 2+ characters (before)", unfiltered), ("shipped (readable only)", shipped)):
         counts = kinds(model, evidence)

@@ -370,10 +370,8 @@ def test_evidence_is_made_of_terms_a_reader_can_take_for_words():
     """The shipped model learns from 了燃气公司 (a pair with a particle), 是不 or 了。 too, but an alert shows
     only words of two characters or more, pairs of two such words, and n-grams that are such words; chosen as
     before (any feature of two characters), the same posts' evidence is mostly pieces like 燃气公司的."""
-    import numpy as np
-
     from nlp.classify import HEADS, PostClassifier
-    from nlp.tools.evidence_terms import UNREADABLE, kinds
+    from nlp.tools.evidence_terms import UNREADABLE, choose_evidence_as_before, kinds
 
     model = PostClassifier.load()
     texts = ["溪岸花园燃气泄漏，7幢正在疏散！\n刚下楼看到消防车到了。燃气公司的人说整栋楼都要撤，千万不要开火，附近的邻居注意！",
@@ -391,5 +389,5 @@ def test_evidence_is_made_of_terms_a_reader_can_take_for_words():
     assert all(p.evidence and all(term in "".join(texts).replace("\n", "") for term in p.evidence)
                for p in predictions())
     assert "燃气泄漏" in model.predict_head("category", model.transform(texts[:1]))[0].evidence
-    model.__dict__["_readable"] = np.array([len(name) >= 2 for name in model.feature_names])  # as before
+    choose_evidence_as_before(model)
     assert unreadable() >= 10

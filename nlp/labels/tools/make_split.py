@@ -27,14 +27,12 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from nlp.datasets import GOVMSG_FILES, govmsg_messages
 from reread import REREADS  # (this directory: the script's own)
 from sheqing.files import atomic_file
 from sheqing.records import HEADS
 
 LABELS = Path(__file__).resolve().parents[1]
-GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
-FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv",
-         "sample": GOVMSG / "labelled_sample.csv"}
 SLICES = {**{n: "votes" for n in (*range(0, 6), *range(10, 14))},
           **{n: "replies" for n in (*range(6, 10), *range(14, 18))},
           **{n: "sample" for n in (18, 19)}}
@@ -158,8 +156,8 @@ def main() -> None:
     ids = [r["message_id"] for r in rows]
     assert len(ids) == len(set(ids)), "duplicate ids across slices"
     msgs = {}
-    for path in FILES.values():
-        msgs.update({r["留言编号"]: r for r in csv.DictReader(open(path, encoding="utf-8"))})
+    for source in GOVMSG_FILES:
+        msgs.update(govmsg_messages(source))
     root = near_duplicate_groups(ids, msgs)
     members = defaultdict(list)
     for i in ids:

@@ -11,17 +11,14 @@ import re
 import sys
 from pathlib import Path
 
-LABELS = Path(__file__).resolve().parents[1]
-GOVMSG = LABELS.parents[2] / "shared" / "data" / "govmsg"
-FILES = {"votes": GOVMSG / "messages_with_votes.csv", "replies": GOVMSG / "messages_with_replies.csv",
-         "sample": GOVMSG / "labelled_sample.csv"}
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from nlp.datasets import govmsg_messages  # noqa: E402
 
 
 def main(path: str, start: int, count: int) -> None:
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
-    msgs = {}
-    for source in {r["source"] for r in rows}:
-        msgs[source] = {r["留言编号"]: r for r in csv.DictReader(open(FILES[source], encoding="utf-8"))}
+    msgs = {source: govmsg_messages(source) for source in {r["source"] for r in rows}}
     for n, row in enumerate(rows[start:start + count], start):
         m = msgs[row["source"]][row["message_id"]]
         text = re.sub(r"\s+", " ", m["留言详情"]).strip()
