@@ -8,11 +8,19 @@ The report: the rules alone, the model's own labels, and for each threshold on t
 and precision of the model alone and of the model or the rules; then the model's average precision against
 the base rate.
 
-    python nlp/tools/cv_risk.py
+``--binary`` fits the head on two labels instead, ``urgent`` (high or critical) and ``other``, so that its
+decision is about that line alone; ``--board-only`` leaves the CEC reports out. The model's average
+precision on the train split's 45 high+critical of 5,754 (base rate 0.0078): five levels 0.026 with the CEC
+reports and 0.024 without; two levels 0.036 with and 0.040 without. The words of a board letter hardly
+tell a `high` one from the rest: its `high` comes from the risk rules.
+
+    python nlp/tools/cv_risk.py [--binary] [--board-only]
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -27,14 +35,24 @@ from nlp.tools.folds import out_of_fold  # noqa: E402
 URGENT = ("high", "critical")
 
 
+def two_levels(examples: list) -> list:
+    """The examples with their risk as ``urgent`` (high or critical) or ``other``."""
+    return [dataclasses.replace(e, risk="urgent" if e.risk in URGENT else "other") for e in examples]
+
+
 def main() -> None:
     from sklearn.metrics import average_precision_score
 
-    board, extra = [e for e in govmsg("train") if e.risk], [e for e in cec() if e.risk]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--binary", action="store_true", help="Fit the head on urgent against other.")
+    ap.add_argument("--board-only", action="store_true", help="Leave the CEC reports out.")
+    args = ap.parse_args()
+    board, extra = [e for e in govmsg("train") if e.risk], [] if args.board_only else [e for e in cec() if e.risk]
     truth = np.isin([e.risk for e in board], URGENT)
-    predictions = out_of_fold(board, extra, "risk")
-    urgent_p = np.array([sum(p.scores.get(level, 0.0) for level in URGENT) for p in predictions])
-    labels = np.isin([p.label for p in predictions], URGENT)
+    levels = ("urgent",) if args.binary else URGENT
+    predictions = out_of_fold(*(map(two_levels, (board, extra)) if args.binary else (board, extra)), "risk")
+    urgent_p = np.array([sum(p.scores.get(level, 0.0) for level in levels) for p in predictions])
+    labels = np.isin([p.label for p in predictions], levels)
     rules = np.array([risk_floor(e.text).level in URGENT for e in board])
 
     def line(name: str, predicted: np.ndarray) -> str:
