@@ -50,7 +50,8 @@ def main() -> None:
     board, extra = [e for e in govmsg("train") if e.risk], [] if args.board_only else [e for e in cec() if e.risk]
     truth = np.isin([e.risk for e in board], URGENT)
     levels = ("urgent",) if args.binary else URGENT
-    predictions = out_of_fold(*(map(two_levels, (board, extra)) if args.binary else (board, extra)), "risk")
+    fitted = (two_levels(board), two_levels(extra)) if args.binary else (board, extra)
+    predictions = out_of_fold(*fitted, "risk")
     urgent_p = np.array([sum(p.scores.get(level, 0.0) for level in levels) for p in predictions])
     labels = np.isin([p.label for p in predictions], levels)
     rules = np.array([risk_floor(e.text).level in URGENT for e in board])
