@@ -135,18 +135,23 @@ def _read(path: Path, allowed: set[str], head: str) -> dict[str, str]:
     return out
 
 
-def _second_reading(name: str) -> dict[str, str]:
-    selection = _selection(name)
+def _slice_ids(selection: dict[str, dict], slice_no: int) -> list[str]:
+    """The ids one annotator reads, in the selection's order."""
+    return [m for m, row in selection.items() if row["slice"] == str(slice_no)]
+
+
+def _second_reading(name: str, selection: dict[str, dict]) -> dict[str, str]:
+    """message_id -> label of the second reading, from every slice's file (``selection``: ``_selection(name)``)."""
     second: dict[str, str] = {}
     for slice_no in range(REREADS[name].slices):
-        second.update(_read(REVIEW / f"{name}_second_{slice_no}.csv",
-                            {m for m, row in selection.items() if row["slice"] == str(slice_no)}, REREADS[name].head))
+        second.update(_read(REVIEW / f"{name}_second_{slice_no}.csv", set(_slice_ids(selection, slice_no)),
+                            REREADS[name].head))
     return second
 
 
 def show(name: str, slice_no: int) -> None:
     texts = _texts(name)
-    ids = [m for m, row in _selection(name).items() if row["slice"] == str(slice_no)]
+    ids = _slice_ids(_selection(name), slice_no)
     for n, message_id in enumerate(ids):
         print(f"[{n}] id={message_id}\n{texts[message_id][:1800]}\n")
     print(f"-- slice {slice_no}: {len(ids)} messages")
@@ -154,7 +159,8 @@ def show(name: str, slice_no: int) -> None:
 
 def _disagreements(name: str) -> dict[str, tuple[str, str]]:
     selection = _selection(name)
-    return {m: (selection[m]["first"], c) for m, c in _second_reading(name).items() if selection[m]["first"] != c}
+    return {m: (selection[m]["first"], c) for m, c in _second_reading(name, selection).items()
+            if selection[m]["first"] != c}
 
 
 def disagreements(name: str) -> None:
