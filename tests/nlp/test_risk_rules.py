@@ -70,6 +70,11 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("我发现我碰上了100年一遇的洪水", "none"),
     ("一头撞死算了", "none"),
     ("作为曾被法官殴打的律师", "medium"),
+    # a word inside a longer one, and a consequence told as what could follow
+    ("学校组织消防演练，模拟重大火灾逃生", "none"),
+    ("在烧烤店门口被烧烤店老板骂了一顿", "none"),
+    ("一个烟头就能引发重大火灾事故", "medium"),
+    ("凌晨发生重大火灾，整栋楼被烧毁", "high"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)
