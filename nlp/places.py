@@ -28,7 +28,10 @@ a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives �
 not estates (老旧小区, 附近小区, 新农村, 美丽乡村, 贫困村, 社区医院, 新城区). An estate right after a
 district or street (or a road after one) carries its path. A name that is one common verb, adverb,
 conjunction, preposition or adjective of jieba's dictionary (重视小区, 尽管小区) is the suffix used alone,
-except before 村 (胜利村, 前进村 are villages). A heuristic: on 120 real messages never read for its errors
+except before 村 (胜利村, 前进村 are villages). The names of a list closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区,
+钰龙天下一二期、恒大华府一二三期等楼盘) are estates too, though most carry no suffix, unless one names an office, a
+school or a shop or is a dictionary word that is no proper name (噪音、停车等小区问题). A heuristic: on 120 real
+messages never read for its errors
 it finds estates at precision 0.771 and recall 0.574, 0.915 of the names with a suffix it knows
 (``python nlp/tools/estate_accuracy.py``; ``nlp/labels/README.md``).
 """
@@ -284,7 +287,7 @@ _MAX_NAME = 8
 # Never inside an estate name: reading a name backwards stops there.
 _HARD_STOPS = set("的了是我你他她它们这那该本此其某各每个把被给对从往及或并且而但却就也"
                   "还又再已将要会能请让使由因为所很更最没说看去搬买离靠于些等年月日号栋"
-                  "幢楼层室省区县镇全问么变找送有跟站")
+                  "幢楼层室省区县镇全问么变找送有跟站辖")
 # Rarely inside a name (和平花园, 向阳小区, 在水一方): a stop once two characters are read. Right before the
 # suffix (和小区, 在小区, 内小区) the first ones mean the word is used alone.
 _ALONE_BEFORE = set("和与向在到住近临旁边内外下连")
@@ -316,23 +319,44 @@ _GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
     城区 市区 县城 部分 很多 不少 各大 普通 农 城中 山 渔 某某 人才 青年 职工 员工 学生 老年 宿舍 私人 空中 屋顶 智慧
     文明 和谐 美丽 示范 试点 家属 入户 美好 幸福 高危 贫困 重点 自然 行政""".split(), key=len, reverse=True)))
 _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
+# A list of names closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区; 钰龙天下一二期、恒大华府一二三期等楼盘), found
+# by its closing words (literal text: fast to find), then read backwards.
+_LIST_END = re.compile(r"等(?:等)?(?:[数几多]个|[0-9]+个)?(?:小区|楼盘)")  # (等{1,2} is five times slower to find)
+_LIST = re.compile(r"(?:[\u4e00-\u9fff0-9]{2,%d}、)+[\u4e00-\u9fff0-9]{2,%d}\Z" % (2 * _MAX_NAME, 2 * _MAX_NAME))
+_LIST_SEPARATOR = re.compile(r"、|及|(?<=[^、及和]{3})和(?=[^、及和]{3})")
+_PHASES = re.compile(r"(?:[0-9一二三四五六七八九十]+期)?\Z")
+_NOT_AN_ESTATE = re.compile(r"(?:派出所|中队|大队|局|委员会|委|办|中心|公司|学校|学院|小学|中学|高中|初中|大学|幼儿园|医院|超市"
+                            r"|市场|车站|站|路|街|道|桥)\Z")
 # Parts of speech (jieba's dictionary tags) of a word that, as the whole name, says the suffix is used alone:
 # verbs, adverbs, conjunctions, prepositions, pronouns, particles and adjectives (重视小区, 尽管小区, 随着小区,
 # 知名小区). Common words only (``_alone_words``): a rare one is likely a name (富康小区, 同升村).
 _ALONE_TAGS = re.compile(r"[vdcpru]|a[dn]?$")
 _COMMON = 100  # jieba's dictionary frequency from which a word counts as common
+_PROPER_NAME_TAGS = re.compile(r"n[rstz]")  # names of people, places, organisations, others
 
 
 @lru_cache(maxsize=1)
 def _alone_words() -> frozenset[str]:
     """Common words of jieba's dictionary whose tag is one of ``_ALONE_TAGS`` (about 20,000)."""
+    return _dictionary_words(lambda word, freq, tag: freq >= _COMMON and _ALONE_TAGS.match(tag))
+
+
+@lru_cache(maxsize=1)
+def _two_character_words() -> frozenset[str]:
+    """Two-character words of jieba's dictionary that are not proper names (噪音, 停车, 门禁; not 龙湾): as an
+    item of a list of estates (噪音、停车等小区问题) such a word is a matter, not a name."""
+    return _dictionary_words(lambda word, freq, tag: len(word) == 2 and not _PROPER_NAME_TAGS.match(tag))
+
+
+def _dictionary_words(keep) -> frozenset[str]:
+    """The words of jieba's dictionary for which ``keep(word, frequency, tag)`` holds."""
     import jieba
 
     words = []
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
         for line in lines:
             word, freq, tag = line.split()
-            if int(freq) >= _COMMON and _ALONE_TAGS.match(tag):
+            if keep(word, int(freq), tag):
                 words.append(word)
     return frozenset(words)
 
@@ -369,7 +393,8 @@ def _suffix_ok(text: str, hit: re.Match) -> bool:
 def find_estates(text: str, spans: list[tuple[int, int]]) -> list[_Estate]:
     """Estates in ``text``; ``spans`` are the places already found (a name is not read across them)."""
     hits = [h for h in _ESTATE_SUFFIX.finditer(text) if _suffix_ok(text, h)]
-    if not hits:
+    lists = list(_LIST_END.finditer(text))
+    if not (hits or lists):
         return []
     taken, ends = set(), {}
     for start, end in spans:
@@ -382,22 +407,65 @@ def find_estates(text: str, spans: list[tuple[int, int]]) -> list[_Estate]:
             continue
         if index + 1 < len(hits) and hits[index + 1].start() == end and hit.group() != "村":
             continue  # 翠苑 + 小区: the later suffix reads the whole name
-        first, anchor, bounded = _read_name(text, start, taken, ends)
-        name = text[first:start]
-        cut = 0
-        for word in _BOUNDARY_WORDS.finditer(name):
-            cut = word.end()
-        if not (bounded or cut) or len(name) - cut < 2:
-            continue
-        if cut:
-            name, first, anchor = name[cut:], first + cut, None
-        if len(_GENERIC_TAIL.sub("", name)) < 2 or _NUMBERS.fullmatch(name):  # 拆迁安置小区; but 城西安置小区
-            continue
-        if hit.group() != "村" and name in _alone_words():  # 重视小区; but 胜利村, 前进村 are villages
-            continue
-        estates.append(_Estate(first, end, text[first:end], anchor))
-        ends[end] = anchor  # 城南社区翠苑小区: the second estate stops at the first and shares its place
+        name = _name_before(text, start, taken, ends)
+        if name is None or (hit.group() != "村" and text[name[0]:start] in _alone_words()):
+            continue  # 重视小区; but 胜利村, 前进村 are villages
+        estates.append(_Estate(name[0], end, text[name[0]:end], name[1]))
+        ends[end] = name[1]  # 城南社区翠苑小区: the second estate stops at the first and shares its place
+    for hit in lists:
+        estates += _listed(text, hit.start(), taken, ends, estates)
     return estates
+
+
+def _name_before(text: str, start: int, taken: set, ends: dict) -> tuple[int, int | None] | None:
+    """Where the name that ends at ``start`` begins and the end of a place right before it; None when what
+    is read there is no name (a verb, a description, a number, or no boundary within reach)."""
+    first, anchor, bounded = _read_name(text, start, taken, ends)
+    name = text[first:start]
+    cut = 0
+    for word in _BOUNDARY_WORDS.finditer(name):
+        cut = word.end()
+    if not (bounded or cut) or len(name) - cut < 2:
+        return None
+    if cut:
+        name, first, anchor = name[cut:], first + cut, None
+    return None if _description(name) else (first, anchor)
+
+
+def _description(name: str) -> bool:
+    """Whether a name read before a suffix is a description or a number, not a name (拆迁安置, but 城西安置)."""
+    return len(_GENERIC_TAIL.sub("", name)) < 2 or bool(_NUMBERS.fullmatch(name))
+
+
+def _listed(text: str, at: int, taken: set, ends: dict, found: list[_Estate]) -> list[_Estate]:
+    """The names of a list that ends at ``at`` with 等小区 or 等楼盘 (龙吉湾、天凯等小区): estates, though most
+    carry no suffix. Items are split at 、, at 及, and at 和 between two names of three characters or more
+    (五矿哈佛小镇和紫湖香缇, but 中建嘉和城); the first, where what comes before the list may run on, is read
+    backwards as a suffixed name is. An item that overlaps a place or an estate already found, names an
+    office, a school or a shop, or is a common word is left."""
+    items = _LIST.search(text, max(0, at - 12 * _MAX_NAME), at)
+    if items is None:
+        return []
+    busy = taken.union(*(range(e.start, e.end) for e in found))
+    separators = list(_LIST_SEPARATOR.finditer(text, items.start(), items.end()))
+    starts = [items.start()] + [separator.end() for separator in separators]
+    stops = [separator.start() for separator in separators] + [items.end()]
+    out = []
+    for first, end in zip(starts, stops):
+        end -= len(_PHASES.search(text, first, end)[0])  # 钰龙天下一二期
+        anchor = None
+        if first == items.start():
+            read = _name_before(text, end, taken, ends)
+            if read is None:
+                continue
+            first, anchor = read
+        for word in _BOUNDARY_WORDS.finditer(text, first, end):  # 及周边中航城
+            first = word.end()
+        name = text[first:end]
+        if (len(name) >= 2 and not busy.intersection(range(first, end)) and not _NOT_AN_ESTATE.search(name)
+                and not _description(name) and name not in _alone_words() and name not in _two_character_words()):
+            out.append(_Estate(first, end, name, anchor))
+    return out
 
 
 def _read_name(text: str, start: int, taken: set, ends: dict) -> tuple[int, int | None, bool]:

@@ -204,6 +204,19 @@ def test_a_village_before_its_head_is_kept():
     assert [m.text for m in extract_places("王家村村主任不管事") if m.kind == "estate"] == ["王家村"]
 
 
+@pytest.mark.parametrize("text, estates", [
+    ("本路段周边有龙吉湾、天凯等小区几万居民", ["龙吉湾", "天凯"]),
+    ("附近有钰龙天下一二期、恒大华府一二三期、金色御园等楼盘", ["钰龙天下", "恒大华府", "金色御园"]),
+    ("周边有中建嘉和城、五矿哈佛小镇和紫湖香缇等小区", ["中建嘉和城", "五矿哈佛小镇", "紫湖香缇"]),
+    ("附近有翠苑小区、派出所、实验小学和青山湖等小区", ["翠苑小区", "青山湖"]),  # an office, a school: not estates
+    ("所辖恒大城及周边中航城、博长相颐等小区", ["恒大城", "中航城", "博长相颐"]),
+    ("反映噪音、停车、门禁等小区管理问题", []),  # matters, not names
+])
+def test_names_listed_before_a_closing_estates_word_are_estates(text, estates):
+    """龙吉湾、天凯等小区: the names of such a list carry no suffix, and the list says what they are."""
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
+
+
 def test_new_town_district_is_a_district_not_an_estate():
     assert places("新城区") == [("新城区", "district", None)]
 
