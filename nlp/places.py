@@ -407,11 +407,12 @@ def find_estates(text: str, spans: list[tuple[int, int]]) -> list[_Estate]:
             continue
         if index + 1 < len(hits) and hits[index + 1].start() == end and hit.group() != "村":
             continue  # 翠苑 + 小区: the later suffix reads the whole name
-        name = _name_before(text, start, taken, ends)
-        if name is None or (hit.group() != "村" and text[name[0]:start] in _alone_words()):
+        read = _name_before(text, start, taken, ends)
+        if read is None or (hit.group() != "村" and text[read[0]:start] in _alone_words()):
             continue  # 重视小区; but 胜利村, 前进村 are villages
-        estates.append(_Estate(name[0], end, text[name[0]:end], name[1]))
-        ends[end] = name[1]  # 城南社区翠苑小区: the second estate stops at the first and shares its place
+        first, anchor = read
+        estates.append(_Estate(first, end, text[first:end], anchor))
+        ends[end] = anchor  # 城南社区翠苑小区: the second estate stops at the first and shares its place
     for hit in lists:
         estates += _listed(text, hit.start(), taken, ends, estates)
     return estates
@@ -433,7 +434,7 @@ def _name_before(text: str, start: int, taken: set, ends: dict) -> tuple[int, in
 
 
 def _description(name: str) -> bool:
-    """Whether a name read before a suffix is a description or a number, not a name (拆迁安置, but 城西安置)."""
+    """Whether what stands where a name would is a description or a number (拆迁安置, but 城西安置)."""
     return len(_GENERIC_TAIL.sub("", name)) < 2 or bool(_NUMBERS.fullmatch(name))
 
 
