@@ -455,13 +455,14 @@ def _listed(text: str, at: int, taken: set, ends: dict, found: list[_Estate]) ->
     for first, end in zip(starts, stops):
         end -= len(_PHASES.search(text, first, end)[0])  # 钰龙天下一二期
         anchor = None
-        if first == items.start():
+        if first == items.start():  # (``_name_before`` cuts after a boundary word itself)
             read = _name_before(text, end, taken, ends)
             if read is None:
                 continue
             first, anchor = read
-        for word in _BOUNDARY_WORDS.finditer(text, first, end):  # 及周边中航城
-            first = word.end()
+        else:
+            for word in _BOUNDARY_WORDS.finditer(text, first, end):  # 及周边中航城
+                first = word.end()
         name = text[first:end]
         if (len(name) >= 2 and not busy.intersection(range(first, end)) and not _NOT_AN_ESTATE.search(name)
                 and not _description(name) and name not in _alone_words() and name not in _two_character_words()):
