@@ -217,6 +217,30 @@ def test_names_listed_before_a_closing_estates_word_are_estates(text, estates):
     assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
 
 
+@pytest.mark.parametrize("text, estates", [
+    ("反映丰园城三期600多户停水", ["丰园城"]),
+    ("A3区谷山庭院3期16栋漏水", ["谷山庭院"]),
+    ("我们是星湖湾洋房二期业主", ["星湖湾洋房"]),
+    ("编制梅溪湖一期控规时改了绿地", ["梅溪湖"]),  # the verb before the name is not part of it
+    ("江滨家园三期业主", ["江滨家园"]),  # found by its suffix: once
+    ("中海国际二期和五期之间的空地", ["中海国际"]),  # 二期和 before the second phase is no name
+    ("地铁2号线西延二期何时建设", []),  # a line
+    ("女儿患宫颈癌1期", []),  # an illness
+    ("开发商计划打通一二期的道路", []),  # a verb where the name would end
+    ("中海国际一共五期", []),  # an adverb where the name would end
+    ("理财产品仅兑付一期", []),  # a payment
+])
+def test_a_name_before_a_phase_is_an_estate(text, estates):
+    """丰园城三期: the phase says the name before it is an estate's, though it carries no suffix."""
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
+
+
+@pytest.mark.parametrize("text, estate", [("我们全体金泰小区业主", "金泰小区"), ("我们全体星湖湾洋房二期业主", "星湖湾洋房")])
+def test_a_word_that_a_stop_cuts_in_two_is_not_read_into_the_name(text, estate):
+    """全 stops the reading, but 体 belongs to 全体, not to the name."""
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == [estate]
+
+
 def test_new_town_district_is_a_district_not_an_estate():
     assert places("新城区") == [("新城区", "district", None)]
 
@@ -264,7 +288,9 @@ def test_real_messages(messages):
 def test_estates_found_in_the_annotated_sample_of_real_messages(shared_data):
     """The 240 messages whose estates were written down by reading (nlp/labels/estates.csv): every span lies in
     its message and reads as a name with no line break; on the ``test`` half, never read for errors, the
-    extractor keeps the precision and recall it had when the sample was made (0.771 and 0.574)."""
+    extractor keeps the precision and recall of its last measured change: 0.747 and 0.596 since names before
+    a phase count (session 17: recall up 0.022, precision down 0.024; 0.771 and 0.574 when the sample was
+    made)."""
     from nlp.datasets import govmsg
     from nlp.tools.estate_accuracy import gold_estates, scores
 
@@ -279,4 +305,4 @@ def test_estates_found_in_the_annotated_sample_of_real_messages(shared_data):
                 name = texts[message_id][start:end]
                 assert 2 <= len(name) <= 16 and "\n" not in name, (message_id, name)
     result = scores(texts, gold["test"])
-    assert result["gold"] == 94 and result["precision"] >= 0.77 and result["recall"] >= 0.57
+    assert result["gold"] == 94 and result["precision"] >= 0.74 and result["recall"] >= 0.59
