@@ -469,7 +469,7 @@ def _listed(text: str, at: int, taken: set, ends: dict, found: list[_Estate]) ->
     items = _LIST.search(text, max(0, at - 12 * _MAX_NAME), at)
     if items is None:
         return []
-    busy = taken.union(*(range(e.start, e.end) for e in found))
+    busy = _occupied(taken, found)
     separators = list(_LIST_SEPARATOR.finditer(text, items.start(), items.end()))
     starts = [items.start()] + [separator.end() for separator in separators]
     stops = [separator.start() for separator in separators] + [items.end()]
@@ -506,7 +506,7 @@ def _phased(text: str, phases: list[int], taken: set, ends: dict, found: list[_E
     """The names right before a phase (丰园城三期, 谷山庭院3期), read backwards as a suffixed name is: estates,
     unless the phase follows one already found (江滨家园三期), what is read ends in a verb or an adverb
     (计划打通一二期, 中海国际一共五期: no name), or it is a line, a road or a common word (1号线1期)."""
-    busy = taken.union(*(range(e.start, e.end) for e in found))
+    busy = _occupied(taken, found)
     out = []
     for end in phases:
         if end - 1 in busy:
@@ -525,6 +525,12 @@ def _phased(text: str, phases: list[int], taken: set, ends: dict, found: list[_E
             out.append(_Estate(first, end, name, anchor))
             busy.update(range(first, end))
     return out
+
+
+def _occupied(taken: set, found: list[_Estate]) -> set:
+    """The positions of the places (``taken``) and of the estates already ``found``, which a name found
+    without a suffix must not overlap."""
+    return taken.union(*(range(e.start, e.end) for e in found))
 
 
 def _may_name_an_estate(name: str) -> bool:
