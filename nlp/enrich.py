@@ -77,7 +77,7 @@ class Enricher:
         topics: about a second), so that a service, or a benchmark, runs at full speed from its first post."""
         from .dedup import general_idf
 
-        self.classify([{"id": "warm-up", "title": "预热", "text": "预热一下模型和地名表，翠苑小区、天凯等小区，绿地海外滩二期"}])
+        self.classify([{"id": "warm-up", "title": "预热", "text": "预热一下模型和地名表，翠苑小区、天凯等小区"}])
         general_idf()
         # What is loaded now stays for the life of the process: moved out of the collector's reach, it is
         # not traversed again by every full collection (each took some 50 ms, about 5 % of enrichment).
