@@ -326,10 +326,11 @@ _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
 _LIST_END = re.compile(r"等(?:等)?(?:[数几多]个|[0-9]+个)?(?:小区|楼盘)")  # (等{1,2} is five times slower to find)
 _LIST = re.compile(r"(?:[\u4e00-\u9fff0-9]{2,%d}、)+[\u4e00-\u9fff0-9]{2,%d}\Z" % (2 * _MAX_NAME, 2 * _MAX_NAME))
 _LIST_SEPARATOR = re.compile(r"、|及|(?<=[^、及和]{3})和(?=[^、及和]{3})")
-_PHASES = re.compile(r"(?:[0-9一二三四五六七八九十]+期)?\Z")
+_HANZI_DIGITS = "一二三四五六七八九十"  # a phase's number is written with these or with 0-9 (三期, 3期)
+_PHASES = re.compile(rf"(?:[0-9{_HANZI_DIGITS}]+期)?\Z")
 # The number of a phase after a name (丰园城三期, 谷山庭院3期, 雅典五期): the name before it is an estate's
 # too. Searched for before each 期 (a literal: ten times faster to find than the whole pattern).
-_PHASE_NUMBER = re.compile(r"(?<![0-9一二三四五六七八九十])(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})\Z")
+_PHASE_NUMBER = re.compile(rf"(?<![0-9{_HANZI_DIGITS}])(?:[0-9]{{1,2}}|[{_HANZI_DIGITS}]{{1,3}})\Z")
 # What is read before a phase is no estate's name when it holds a phase or a line (二期和五期, 2号线西延二期)
 # or ends in a flyover, an ordinal, an illness, an extension, a payment or a word that joins or compares
 # (万家丽高架一期, 宫颈癌1期, 兑付一期, 一期与).
