@@ -1,8 +1,9 @@
 """Risk floors a linear model alone misses: facts that by the labelling guide set a minimum risk level.
 
 - ``critical``: several deaths, or ten or more people injured, poisoned or taken to hospital.
-- ``high``: an ongoing fire, explosion, gas leak, collapse or flooding; injuries or a death; violence; an
-  explicit threat of violence or self-harm; a large crowd about to confront, or gathered at a gate now.
+- ``high``: an ongoing fire, explosion, gas leak, collapse or flooding; injuries or a death; violence; people
+  held against their will; an explicit threat of violence or self-harm; a large crowd about to confront, or
+  gathered at a gate now.
 - ``medium``: a hazard that could hurt people (gas smell, blocked fire lane, flying-lead charging, a lift that
   traps people, missing manhole cover, dangerous building); vague hints of drastic action; a dispute of many
   households or workers ("上百户", "几十名工人", "全体业主").
@@ -19,6 +20,14 @@ A word inside a longer one does not count either (大火 in 重大火灾, 被烧
 told as what could follow (能引发, 会造成) is a possibility: measured on the board's train split (high+ flags
 228 to 227, the same 31 hits) and the Weibo dev split (unchanged), not on the held-out split.
 ``risk_floor(text)`` returns the floor and the rules that set it; ``apply_floor`` raises a predicted level.
+
+Added in session 18 from the train split's misses (read for errors: train and Weibo dev only): people held
+against their will (强行扣押, 困在传销窝点), a threat to kill (威胁…打死), a fight (拳脚相加, 大打出手) and deaths
+counted with the injured (一死一伤, 4死3伤: critical from three deaths, like 3人死亡). On the board's train
+split high+ flags went from 227 to 233 with 36 of the 45 ``high`` found instead of 31 (``非法拘禁`` and
+``限制人身自由`` were left out: on train they name past detentions and accusations, 3 flags and no hit);
+the Weibo dev and test figures are unchanged. Held-out, measured once after: high+critical recall 0.583 to
+0.625 (15 of 24), precision 0.264 to 0.273 (``sheqing eval``).
 
 Tried and not kept (session 15): an event (fire, explosion, gas leak, collapse, flooding) told with a year or
 a past word, as recurring (接二连三, 多次, 层出不穷) or with 过 taken as history, and a crowd's confrontation
@@ -83,11 +92,16 @@ _RULES = [
     _Rule("injuries", "high", re.compile(r"受伤(?<![很好太最挺真更]受伤)(?!害|很深|的(?:眼神|心|小心灵|感觉|小鸟|鸟|狗|猫))|伤者|送医|送往医院|送到医院|骨折(?!一样|似的)|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤(?!害)|轻伤(?!害)"),
           None, "medium"),
     _Rule("death", "high", re.compile(
-        r"死亡(?!率|之|门|是|和)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了(?:[一两几\d]+个)?人|撞死(?<!一头撞死)(?![你我])|砸死|电死|淹死|烧死|摔死|打死人"), None, "medium"),
+        r"死亡(?!率|之|门|是|和)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了(?:[一两几\d]+个)?人|撞死(?<!一头撞死)(?![你我])|砸死|电死|淹死|烧死|摔死|打死人"
+        r"|死(?<=[一两二三四五六七八九十\d]死)(?=[一两二三四五六七八九十\d]+伤)"), None, "medium"),
     _Rule("violence", "high", re.compile(
-        r"殴打|打人|被打(?![击扰折卡包印听压分掉坏破坯])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"), None, "medium"),
+        r"殴打|打人|被打(?![击扰折卡包印听压分掉坏破坯])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"
+        r"|拳脚相加|拳打脚踢|大打出手"), None, "medium"),
+    _Rule("people held against their will", "high", re.compile(
+        r"强行扣押|困在.{0,12}传销|传销.{0,40}(?:困在|解救|控制)"), "medium", "medium"),
     _Rule("threat of violence or self-harm", "high",
           re.compile(r"扬言.{0,12}?(?:打(?!官司|电话|招呼|听|交道)|杀|弄死|搞死|砍|炸|烧|报复|同归于尽|跳楼|跳河|拼命)"
+                     r"|威胁[^，。,！？!?；;]{0,12}?(?:打死|弄死|搞死|杀了|杀掉|杀死|砍死|要杀|要砍)"
                      r"|同归于尽|跳楼(?!机)|跳下去|跳下来|轻生|自杀(?<!慢性自杀)(?<!的自杀)(?!率|的事件|事件|案|现象|的原因)|不想活|以死相逼|寻死|割腕|喝农药|要杀|杀了他|弄死|炸掉"),
           None, None),
     _Rule("crowd gathered now", "high", re.compile(
@@ -105,7 +119,7 @@ _RULES = [
     _Rule("vague threat", "medium", re.compile(r"什么事都(?:可能|做得)|后果自负|出了事谁负责|出了人命谁负责|走投无路|逼上绝路|忍无可忍"), "medium"),
 ]
 # A count opens these: their closing words are what ``_scan`` looks for first.
-_DEATH_WORDS = re.compile(r"死亡|身亡|遇难|丧生|罹难")
+_DEATH_WORDS = re.compile(r"死亡|身亡|遇难|丧生|罹难|死(?=[一两二三四五六七八九十\d]+伤)")  # 一死一伤, 9死12伤
 _HARM_WORDS = re.compile(r"受伤|中毒|送医|住院|入院")
 _DEATHS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,4}})?\s*(?:{_DEATH_WORDS.pattern})")
 _MASS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,6}})[^，。,；]{{0,6}}?(?:{_HARM_WORDS.pattern})")

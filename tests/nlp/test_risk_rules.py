@@ -75,6 +75,16 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("在烧烤店门口被烧烤店老板骂了一顿", "none"),
     ("一个烟头就能引发重大火灾事故", "medium"),
     ("凌晨发生重大火灾，整栋楼被烧毁", "high"),
+    # people held against their will, a threat to kill, a fight, a death counted with the injured (session 18)
+    ("我爱人一直困在这个传销窝点，已经失联十几天", "high"),
+    ("十名受害人被身穿便装人员强行扣押，至今未放人", "high"),
+    ("举报一个传销组织，请市场监管部门查处", "none"),
+    ("包工头威胁要把讨薪的打死", "high"),
+    ("他们说这是最大的威胁，杀鸡儆猴", "medium"),  # a threat reported, not a threat to kill across a comma
+    ("两伙人在路口大打出手", "high"),
+    ("斑马线上出车祸，造成一死一伤", "high"),
+    ("三车追尾造成4死3伤", "critical"),
+    ("他九死一生才逃出来", "none"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)
