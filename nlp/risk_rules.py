@@ -47,6 +47,8 @@ from sheqing.records import RISKS
 __all__ = ["RiskFloor", "risk_floor", "apply_floor", "people_count", "cn_number"]
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万几数上]+)"
+_COUNT_DIGIT = r"[一两二三四五六七八九十\d]"
+_DEAD_AND_INJURED = rf"死(?={_COUNT_DIGIT}+伤)"  # the deaths of 一死一伤, 4死3伤 (a count comes first)
 _NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:见|发现|造成)?(?:人|人员|任何人)?$")
 _POSSIBLE_AFTER = re.compile(r".{0,3}(?:隐患|风险|危险|的可能|事故隐患|不堪设想|怎么办)")
 _NOT_PEOPLE = re.compile(r"(?:蜜蜂|蜂|鱼|鸡|鸭|猪|牛|羊|树|苗|庄稼|植物|花草)[^，。]{0,3}$")
@@ -93,7 +95,7 @@ _RULES = [
           None, "medium"),
     _Rule("death", "high", re.compile(
         r"死亡(?!率|之|门|是|和)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了(?:[一两几\d]+个)?人|撞死(?<!一头撞死)(?![你我])|砸死|电死|淹死|烧死|摔死|打死人"
-        r"|死(?<=[一两二三四五六七八九十\d]死)(?=[一两二三四五六七八九十\d]+伤)"), None, "medium"),
+        rf"|{_DEAD_AND_INJURED}(?<={_COUNT_DIGIT}死)"), None, "medium"),
     _Rule("violence", "high", re.compile(
         r"殴打|打人|被打(?![击扰折卡包印听压分掉坏破坯])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"
         r"|拳脚相加|拳打脚踢|大打出手"), None, "medium"),
@@ -119,7 +121,7 @@ _RULES = [
     _Rule("vague threat", "medium", re.compile(r"什么事都(?:可能|做得)|后果自负|出了事谁负责|出了人命谁负责|走投无路|逼上绝路|忍无可忍"), "medium"),
 ]
 # A count opens these: their closing words are what ``_scan`` looks for first.
-_DEATH_WORDS = re.compile(r"死亡|身亡|遇难|丧生|罹难|死(?=[一两二三四五六七八九十\d]+伤)")  # 一死一伤, 9死12伤
+_DEATH_WORDS = re.compile(rf"死亡|身亡|遇难|丧生|罹难|{_DEAD_AND_INJURED}")
 _HARM_WORDS = re.compile(r"受伤|中毒|送医|住院|入院")
 _DEATHS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,4}})?\s*(?:{_DEATH_WORDS.pattern})")
 _MASS = re.compile(rf"({_NUM})\s*(?:多)?\s*(?:人|名[^，。,；]{{0,6}})[^，。,；]{{0,6}}?(?:{_HARM_WORDS.pattern})")
