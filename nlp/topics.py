@@ -59,8 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from sheqing.files import write_json_atomic
-from nlp.dedup import content_words, general_idf, strip_markers
-from nlp.normalize import normalize_text
+from nlp.dedup import content_words, general_idf, unmarked
 from nlp.places import is_wide
 
 __all__ = ["Topic", "TopicTracker", "build_topics", "post_terms", "posts_terms"]
@@ -432,7 +431,7 @@ class TopicTracker:
             topic.places[place] = topic.places.get(place, 0) + 1
         if category:
             topic.categories[category] = topic.categories.get(category, 0) + 1
-        label = strip_markers(normalize_text(title)).strip()[:80]
+        label = unmarked(title).strip()[:80]
         if label and (label in topic.titles or len(topic.titles) < 50):
             topic.titles[label] = topic.titles.get(label, 0) + 1
         if topic.generation != self._idf_generation:  # new topic, pruned, or the IDF moved on: recompute
