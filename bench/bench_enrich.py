@@ -7,9 +7,9 @@ mode, pure Python) over the same texts. The target is at least 1,500 posts per s
 
     python bench/bench_enrich.py [--limit N] [--rounds R] [--stages]
 
-Each side runs ``--rounds`` times (default 3) and the fastest round is reported: on this shared machine a
-single run of either varies by some 10 %. Every enrichment round starts from an empty near-duplicate index
-and topic state. ``--stages`` also times each stage over the same posts, batch by batch in the pipeline's
+Each side runs ``--rounds`` times (default 3), the two taking turns, and the fastest round is reported: on
+this shared machine a single run of either varies by 10 % or more, and its speed drifts over minutes. Every
+enrichment round starts from an empty near-duplicate index and topic state. ``--stages`` also times each stage over the same posts, batch by batch in the pipeline's
 order (milliseconds per post): where the time goes.
 """
 
@@ -72,13 +72,17 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
     return out
 
 
-def fastest(run, rounds: int) -> float:
-    """Items per second of the fastest of ``rounds`` calls of ``run`` (which returns how many it did)."""
-    best = 0.0
+def fastest(runs: dict, rounds: int) -> dict[str, float]:
+    """Items per second of the fastest of ``rounds`` calls of each of ``runs`` (name -> a function that
+    returns how many it did). The runs take turns, round after round: this shared machine's speed drifts
+    by a quarter within minutes, and one side's rounds all run after the other's would carry that drift
+    into the ratio."""
+    best = dict.fromkeys(runs, 0.0)
     for _ in range(max(1, rounds)):
-        start = time.perf_counter()
-        done = run()
-        best = max(best, done / (time.perf_counter() - start))
+        for name, run in runs.items():
+            start = time.perf_counter()
+            done = run()
+            best[name] = max(best[name], done / (time.perf_counter() - start))
     return best
 
 
@@ -104,7 +108,8 @@ def main() -> None:
             jieba.lcut(p.title + "\n" + p.text)
         return len(posts)
 
-    ours, base = fastest(enrich_all, args.rounds), fastest(segment_all, args.rounds)
+    rates = fastest({"enrichment": enrich_all, "jieba": segment_all}, args.rounds)
+    ours, base = rates["enrichment"], rates["jieba"]
     print(f"enrichment: {ours:.0f} posts/s over {len(posts)} real messages, fastest of {args.rounds} runs (target 1,500)")
     print(f"baseline: pure-Python jieba precise-mode segmentation alone: {base:.0f} posts/s")
     print(f"ratio enrichment/baseline: {ours / base:.2f}")
