@@ -9,8 +9,9 @@ mode, pure Python) over the same texts. The target is at least 1,500 posts per s
 
 Each side runs ``--rounds`` times (default 3), the two taking turns, and the fastest round is reported: on
 this shared machine a single run of either varies by 10 % or more, and its speed drifts over minutes. Every
-enrichment round starts from an empty near-duplicate index and topic state. ``--stages`` also times each stage over the same posts, batch by batch in the pipeline's
-order (milliseconds per post): where the time goes.
+enrichment round starts from an empty near-duplicate index and topic state. ``--stages`` also times each
+stage over the same posts, batch by batch in the pipeline's order (milliseconds per post): where the time
+goes.
 """
 
 from __future__ import annotations

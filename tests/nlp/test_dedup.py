@@ -62,7 +62,6 @@ def test_every_kind_of_filler_is_dropped(filler):
     assert strip_markers(f"{filler}\n楼道里有煤气味。") == "\n楼道里有煤气味。"
 
 
-
 def test_words_are_cut_with_their_case_then_lowered():
     # cut as the classifier cuts them, so that dictionary words with capitals (X光, IP地址) stay whole
     assert content_words("医生让我去拍X光片，IP地址被封了") == ("医生", "让", "我", "去", "拍", "x光", "片", "ip地址", "被", "封", "了")
