@@ -5,18 +5,20 @@ Enrichment: normalise, features, category/risk/sentiment with evidence, risk rul
 topics (``nlp.enrich.Enricher.enrich``), one process. Baseline in the same run: ``jieba.lcut`` (precise
 mode, pure Python) over the same texts. The target is at least 1,500 posts per second.
 
-    python bench/bench_enrich.py [--limit N] [--rounds R] [--stages]
+    python bench/bench_enrich.py [--limit N] [--rounds R] [--stages] [--free]
 
 Each side runs ``--rounds`` times (default 3), the two taking turns, and the fastest round is reported: on
 this shared machine a single run of either varies by 10 % or more, and its speed drifts over minutes. Every
 enrichment round starts from an empty near-duplicate index and topic state. ``--stages`` also times each
 stage over the same posts, batch by batch in the pipeline's order (milliseconds per post): where the time
-goes.
+goes. ``--free`` also runs enrichment with the near-duplicate index, the topic stages, or both answering
+constants (``stages_free``), in turn with the rest: what the run would cost if they cost nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -73,6 +75,27 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
     return out
 
 
+@contextlib.contextmanager
+def stages_free(stages: tuple[str, ...]):
+    """Enrichment with the named stages answering constants: "near-duplicates" (every post its own group,
+    one fingerprint for all), "topics" (no terms counted, every post its own topic). An upper bound on what making
+    them faster, compiled say, could give; the records are not the real ones."""
+    import nlp.enrich
+    from nlp.dedup import DuplicateIndex
+    from nlp.topics import TopicTracker
+
+    saved = DuplicateIndex.add_texts, TopicTracker.add, nlp.enrich.posts_terms
+    if "near-duplicates" in stages:
+        DuplicateIndex.add_texts = lambda self, items: [("0" * 16, post_id) for post_id, _ in items]
+    if "topics" in stages:
+        TopicTracker.add = lambda self, post_id, *args, **kwargs: f"topic:{post_id}"
+        nlp.enrich.posts_terms = lambda pairs: [None] * len(pairs)
+    try:
+        yield
+    finally:
+        DuplicateIndex.add_texts, TopicTracker.add, nlp.enrich.posts_terms = saved
+
+
 def fastest(runs: dict, rounds: int) -> dict[str, float]:
     """Items per second of the fastest of ``rounds`` calls of each of ``runs`` (name -> a function that
     returns how many it did). The runs take turns, round after round: this shared machine's speed drifts
@@ -92,6 +115,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=3, help="Runs of each side; the fastest counts.")
     ap.add_argument("--stages", action="store_true", help="Also time each stage, batch by batch.")
+    ap.add_argument("--free", action="store_true",
+                    help="Also run enrichment with near-duplicates, topics or both answering constants.")
     args = ap.parse_args()
     posts = load_posts(args.limit)
     import jieba
@@ -101,19 +126,27 @@ def main() -> None:
     enricher = Enricher()
     enricher.warm_up()
 
-    def enrich_all():
-        return sum(1 for _ in Enricher(model=enricher.model).enrich(posts))  # a fresh state each round
+    def enrich_all(free: tuple[str, ...] = ()):
+        with stages_free(free):
+            return sum(1 for _ in Enricher(model=enricher.model).enrich(posts))  # a fresh state each round
 
     def segment_all():
         for p in posts:
             jieba.lcut(p.title + "\n" + p.text)
         return len(posts)
 
-    rates = fastest({"enrichment": enrich_all, "jieba": segment_all}, args.rounds)
+    runs = {"enrichment": enrich_all, "jieba": segment_all}
+    free = (("near-duplicates",), ("topics",), ("near-duplicates", "topics")) if args.free else ()
+    runs.update({" and ".join(stages): lambda stages=stages: enrich_all(stages) for stages in free})
+    rates = fastest(runs, args.rounds)
     ours, base = rates["enrichment"], rates["jieba"]
     print(f"enrichment: {ours:.0f} posts/s over {len(posts)} real messages, fastest of {args.rounds} runs (target 1,500)")
     print(f"baseline: pure-Python jieba precise-mode segmentation alone: {base:.0f} posts/s")
     print(f"ratio enrichment/baseline: {ours / base:.2f}")
+    for stages in free:
+        rate = rates[" and ".join(stages)]
+        print(f"  with {' and '.join(stages)} answering constants: {rate:.0f} posts/s "
+              f"({1000 / rate:.3f} ms/post; all of it: {1000 / ours:.3f})")
     if args.stages:
         for name, ms in stage_times(enricher, posts).items():
             print(f"  stage {name:27} {ms:.3f} ms/post")
