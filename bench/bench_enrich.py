@@ -136,14 +136,14 @@ def main() -> None:
         return len(posts)
 
     runs = {"enrichment": enrich_all, "jieba": segment_all}
-    free = (("near-duplicates",), ("topics",), ("near-duplicates", "topics")) if args.free else ()
-    runs.update({" and ".join(stages): lambda stages=stages: enrich_all(stages) for stages in free})
+    freed = (("near-duplicates",), ("topics",), ("near-duplicates", "topics")) if args.free else ()
+    runs.update({" and ".join(stages): lambda stages=stages: enrich_all(stages) for stages in freed})
     rates = fastest(runs, args.rounds)
     ours, base = rates["enrichment"], rates["jieba"]
     print(f"enrichment: {ours:.0f} posts/s over {len(posts)} real messages, fastest of {args.rounds} runs (target 1,500)")
     print(f"baseline: pure-Python jieba precise-mode segmentation alone: {base:.0f} posts/s")
     print(f"ratio enrichment/baseline: {ours / base:.2f}")
-    for stages in free:
+    for stages in freed:
         rate = rates[" and ".join(stages)]
         print(f"  with {' and '.join(stages)} answering constants: {rate:.0f} posts/s "
               f"({1000 / rate:.3f} ms/post; all of it: {1000 / ours:.3f})")

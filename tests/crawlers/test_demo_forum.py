@@ -108,8 +108,8 @@ def test_rate_limiter_bursts_twice_the_rate_then_refills():
 
 
 def test_rate_limit_answers_429_and_503_then_recovers(new_forum):
-    # 0.5 a second: a burst of one, and a token every 2 s, so the requests below stay over the limit however
-    # slowly the machine serves them (at 5 a second a slow CI machine refilled the bucket between requests).
+    # 0.5 a second: a burst of one, and a token every 2 s, so the requests below stay over the limit unless
+    # the machine takes 2 s to serve one (at 5 a second a slow CI machine refilled the bucket between them).
     server = new_forum("--rate-limit", "0.5", "--start", START)
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     answers = []
