@@ -7,7 +7,7 @@ mode, pure Python) over the same texts. The target is at least 1,500 posts per s
 
     python bench/bench_enrich.py [--limit N] [--rounds R] [--stages] [--free]
 
-Each side runs ``--rounds`` times (default 3), the two taking turns, and the fastest round is reported: on
+Each side runs ``--rounds`` times (default 3), the sides taking turns, and the fastest round is reported: on
 this shared machine a single run of either varies by 10 % or more, and its speed drifts over minutes. Every
 enrichment round starts from an empty near-duplicate index and topic state. ``--stages`` also times each
 stage over the same posts, batch by batch in the pipeline's order (milliseconds per post): where the time
@@ -78,8 +78,8 @@ def stage_times(enricher: Enricher, posts: list[Post], batch_size: int = 512) ->
 @contextlib.contextmanager
 def stages_free(stages: tuple[str, ...]):
     """Enrichment with the named stages answering constants: "near-duplicates" (every post its own group,
-    one fingerprint for all), "topics" (no terms counted, every post its own topic). An upper bound on what making
-    them faster, compiled say, could give; the records are not the real ones."""
+    one fingerprint for all), "topics" (no terms counted, every post its own topic). An upper bound on what
+    making them faster, compiled say, could give; the records are not the real ones."""
     import nlp.enrich
     from nlp.dedup import DuplicateIndex
     from nlp.topics import TopicTracker
@@ -136,16 +136,17 @@ def main() -> None:
         return len(posts)
 
     runs = {"enrichment": enrich_all, "jieba": segment_all}
-    freed = (("near-duplicates",), ("topics",), ("near-duplicates", "topics")) if args.free else ()
-    runs.update({" and ".join(stages): lambda stages=stages: enrich_all(stages) for stages in freed})
+    freed = {" and ".join(stages): stages  # run name -> the stages answering constants
+             for stages in (("near-duplicates",), ("topics",), ("near-duplicates", "topics"))} if args.free else {}
+    runs.update({name: lambda stages=stages: enrich_all(stages) for name, stages in freed.items()})
     rates = fastest(runs, args.rounds)
     ours, base = rates["enrichment"], rates["jieba"]
     print(f"enrichment: {ours:.0f} posts/s over {len(posts)} real messages, fastest of {args.rounds} runs (target 1,500)")
     print(f"baseline: pure-Python jieba precise-mode segmentation alone: {base:.0f} posts/s")
     print(f"ratio enrichment/baseline: {ours / base:.2f}")
-    for stages in freed:
-        rate = rates[" and ".join(stages)]
-        print(f"  with {' and '.join(stages)} answering constants: {rate:.0f} posts/s "
+    for name in freed:
+        rate = rates[name]
+        print(f"  with {name} answering constants: {rate:.0f} posts/s "
               f"({1000 / rate:.3f} ms/post; all of it: {1000 / ours:.3f})")
     if args.stages:
         for name, ms in stage_times(enricher, posts).items():
