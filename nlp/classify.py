@@ -44,7 +44,7 @@ __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
-_CACHES = ("_feature_names", "_readable", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
+_CACHES = ("_feature_names", "_name_lengths", "_readable", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,14 @@ class PostClassifier(BaseEstimator):
         return names
 
     @property
+    def name_lengths(self) -> np.ndarray:
+        """The length of each feature's readable name (``feature_names``)."""
+        lengths = self.__dict__.get("_name_lengths")
+        if lengths is None:
+            lengths = self.__dict__["_name_lengths"] = np.fromiter(map(len, self.feature_names), dtype=np.int64)
+        return lengths
+
+    @property
     def readable_(self) -> np.ndarray:
         """Per feature column: whether it can stand as evidence for a reader (a word of two characters or more
         with a letter, digit or hanzi: the segmenter's words hold no other punctuation than the +#&._%- of
@@ -202,7 +210,9 @@ class PostClassifier(BaseEstimator):
         mine = np.where(self.readable_[cols], contrib[start:end], 0.0)  # (了。 or 的+咨询 explain nothing)
         limit = self.evidence_terms * 4
         top = np.argpartition(-mine, limit)[:limit] if len(mine) > limit else np.arange(len(mine))
-        top = top[np.argsort(-mine[top])]
+        # largest first; equal ones (a word and a pair that always come together: 广厦 and 广厦新村) longer first,
+        # as it says more, then in vocabulary order
+        top = top[np.lexsort((cols[top], -self.name_lengths[cols[top]], -mine[top]))]
         terms: list[str] = []
         for term, value in zip(self.feature_names[cols[top]], mine[top].tolist()):
             if value <= 0:

@@ -366,6 +366,17 @@ def test_a_file_that_is_not_a_model_is_refused_in_one_sentence(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_of_terms_that_weigh_the_same_evidence_shows_the_longer_first():
+    """广厦新村 is always written whole here, so the model weighs the words 广厦 and 新村, the pair 广厦新村 and
+    停水 alike; the pair says the most, and comes first (before, equal terms came in vocabulary order: 停水)."""
+    texts = ["广厦新村停水三天了", "广厦新村又停水", "广厦新村停水没人管", "翠苑小区噪音扰民", "翠苑小区夜间施工噪音",
+             "翠苑小区广场舞噪音"]
+    labels = {"category": ["utilities"] * 3 + ["environment"] * 3}
+    for most, expected in ((1, ["广厦新村"]), (2, ["广厦新村", "停水"])):
+        model = PostClassifier(min_df=1, evidence_terms=most).fit(texts, labels)
+        assert model.predict(["广厦新村停水了"])["category"][0].evidence == expected
+
+
 def test_evidence_is_made_of_terms_a_reader_can_take_for_words():
     """The shipped model learns from 了燃气公司 (a pair with a particle), 是不 or 了。 too, but an alert shows
     only words of two characters or more, pairs of two such words, and n-grams that are such words; chosen as
