@@ -13,11 +13,11 @@ offset is kept only if it gains at least 0.005), which lets a rare class such as
 at all. Both are fitted on the rows ``fit`` is told to tune on (the target domain; never a held-out split).
 
 Every prediction carries its probabilities and the terms that drove it: for the predicted class, the
-features of the text with the largest contribution ``tfidf value x coefficient`` that a reader can take
-for a term (``readable_``): a word of two characters or more, a pair of two such words, or a character
-n-gram that is itself such a word. The model also learns from 了。, 是不 or 的+咨询, but shown in an alert
-they explain nothing: on 2,000 board messages they were one evidence term in nine
-(``python nlp/tools/evidence_terms.py``).
+features of the text with the largest contribution ``tfidf value x coefficient`` (of equal ones, the
+longer first) that a reader can take for a term (``readable_``): a word of two characters or more, a pair
+of two such words, or a character n-gram that is itself such a word. The model also learns from 了。, 是不
+or 的+咨询, but shown in an alert they explain nothing: on 2,000 board messages they were one evidence term
+in nine (``python nlp/tools/evidence_terms.py``).
 
 Saved with skops (``save`` / ``PostClassifier.load``), never pickle; loading trusts only the types this
 module and scikit-learn create, and refuses anything else.
