@@ -210,9 +210,11 @@ class PostClassifier(BaseEstimator):
         mine = np.where(self.readable_[cols], contrib[start:end], 0.0)  # (了。 or 的+咨询 explain nothing)
         limit = self.evidence_terms * 4
         top = np.argpartition(-mine, limit)[:limit] if len(mine) > limit else np.arange(len(mine))
-        # largest first; equal ones (a word and a pair that always come together: 广厦 and 广厦新村) longer first,
-        # as it says more, then in vocabulary order
-        top = top[np.lexsort((cols[top], -self.name_lengths[cols[top]], -mine[top]))]
+        top = top[np.argsort(-mine[top])]
+        ranked = mine[top]
+        if (ranked[1:] == ranked[:-1]).any():  # equal ones (a word and a pair that always come together: 广厦
+            # and 广厦新村): the longer first, as it says more, then in vocabulary order
+            top = top[np.lexsort((cols[top], -self.name_lengths[cols[top]], -ranked))]
         terms: list[str] = []
         for term, value in zip(self.feature_names[cols[top]], mine[top].tolist()):
             if value <= 0:
