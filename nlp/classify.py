@@ -44,7 +44,8 @@ __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
-_CACHES = ("_feature_names", "_name_lengths", "_readable", "_counter", "_coef64")  # derived from the fitted attributes: dropped on fit, never saved
+# derived from the fitted attributes: dropped on fit, never saved
+_CACHES = ("_feature_names", "_name_lengths", "_readable", "_counter", "_coef64")
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,9 @@ class PostClassifier(BaseEstimator):
         top = np.argpartition(-mine, limit)[:limit] if len(mine) > limit else np.arange(len(mine))
         top = top[np.argsort(-mine[top])]
         ranked = mine[top]
-        if (ranked[1:] == ranked[:-1]).any():  # equal ones (a word and a pair that always come together: 广厦
-            # and 广厦新村): the longer first, as it says more, then in vocabulary order
+        if (ranked[1:] == ranked[:-1]).any():
+            # equal ones (a word and a pair that always come together: 广厦 and 广厦新村): the longer first, as it
+            # says more, then in vocabulary order
             top = top[np.lexsort((cols[top], -self.name_lengths[cols[top]], -ranked))]
         terms: list[str] = []
         for term, value in zip(self.feature_names[cols[top]], mine[top].tolist()):

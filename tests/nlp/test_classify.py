@@ -368,7 +368,8 @@ def test_a_file_that_is_not_a_model_is_refused_in_one_sentence(tmp_path):
 
 def test_of_terms_that_weigh_the_same_evidence_shows_the_longer_first():
     """广厦新村 is always written whole here, so the model weighs the words 广厦 and 新村, the pair 广厦新村 and
-    停水 alike; the pair says the most, and comes first (before, equal terms came in vocabulary order: 停水)."""
+    停水 alike; the pair says the most, and comes first (equal terms used to come in whatever order the sort
+    left them: 停水 here)."""
     texts = ["广厦新村停水三天了", "广厦新村又停水", "广厦新村停水没人管", "翠苑小区噪音扰民", "翠苑小区夜间施工噪音",
              "翠苑小区广场舞噪音"]
     labels = {"category": ["utilities"] * 3 + ["environment"] * 3}
