@@ -235,6 +235,26 @@ def test_a_name_before_a_phase_is_an_estate(text, estates):
     assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
 
 
+@pytest.mark.parametrize("text, estates", [
+    ("A6区中粮鸿云房屋采光有问题", ["中粮鸿云"]),  # after a place; 房 ends the name
+    ("楚龙西路保利香槟国际周边的交通", ["保利香槟国际"]),  # after a road; a boundary word ends it
+    ("A市恒大翡翠华庭6栋漏水", ["恒大翡翠华庭"]),  # a building's number ends it
+    ("恒大翡翠华庭的业主", []),  # after no place: the brand may be the company
+    ("万科物业不作为", []),
+    ("西湖区恒大集团欠薪", []),  # the company: no name after the brand
+    ("西湖区保利广场停车", []),  # a shopping centre, not homes
+    ("西湖区绿地率不足", []),  # 绿地 is no brand inside 绿地率
+])
+def test_a_name_opening_with_a_developers_brand_after_a_place_is_an_estate(text, estates):
+    """A6区中粮鸿云: after a place, a developer's brand opens an estate's name, though it carries no suffix."""
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
+
+
+def test_a_branded_estate_after_a_district_gets_its_path():
+    found = extract_places("杭州市西湖区保利香槟国际的业主反映")
+    assert [(m.text, m.kind, m.path) for m in found][-1] == ("保利香槟国际", "estate", ("浙江省", "杭州市", "西湖区"))
+
+
 @pytest.mark.parametrize("text, estate", [("我们全体金泰小区业主", "金泰小区"), ("我们全体星湖湾洋房二期业主", "星湖湾洋房")])
 def test_a_word_that_a_stop_cuts_in_two_is_not_read_into_the_name(text, estate):
     """全 stops the reading, but 体 belongs to 全体, not to the name."""
@@ -288,9 +308,9 @@ def test_real_messages(messages):
 def test_estates_found_in_the_annotated_sample_of_real_messages(shared_data):
     """The 240 messages whose estates were written down by reading (nlp/labels/estates.csv): every span lies in
     its message and reads as a name with no line break; on the ``test`` half, never read for errors, the
-    extractor keeps the precision and recall of its last measured change: 0.747 and 0.596 since names before
-    a phase count (session 17: recall up 0.022, precision down 0.024; 0.771 and 0.574 when the sample was
-    made)."""
+    extractor keeps the precision and recall of its last measured change: 0.753 and 0.617 since names opening
+    with a developer's brand after a place count (session 21: both up; 0.747 and 0.596 with names before a
+    phase, session 17; 0.771 and 0.574 when the sample was made)."""
     from nlp.datasets import govmsg
     from nlp.tools.estate_accuracy import gold_estates, scores
 
@@ -305,4 +325,4 @@ def test_estates_found_in_the_annotated_sample_of_real_messages(shared_data):
                 name = texts[message_id][start:end]
                 assert 2 <= len(name) <= 16 and "\n" not in name, (message_id, name)
     result = scores(texts, gold["test"])
-    assert result["gold"] == 94 and result["precision"] >= 0.74 and result["recall"] >= 0.59
+    assert result["gold"] == 94 and result["precision"] >= 0.75 and result["recall"] >= 0.61
