@@ -45,7 +45,7 @@ __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
 # derived from the fitted attributes: dropped on fit, never saved
-_CACHES = ("_feature_names", "_name_lengths", "_readable", "_counter", "_coef64")
+_CACHES = ("_feature_names", "_readable", "_counter", "_coef64")
 
 
 @dataclass(frozen=True)
@@ -145,14 +145,6 @@ class PostClassifier(BaseEstimator):
         return names
 
     @property
-    def name_lengths(self) -> np.ndarray:
-        """The length of each feature's readable name (``feature_names``)."""
-        lengths = self.__dict__.get("_name_lengths")
-        if lengths is None:
-            lengths = self.__dict__["_name_lengths"] = np.fromiter(map(len, self.feature_names), dtype=np.int64)
-        return lengths
-
-    @property
     def readable_(self) -> np.ndarray:
         """Per feature column: whether it can stand as evidence for a reader (a word of two characters or more
         with a letter, digit or hanzi: the segmenter's words hold no other punctuation than the +#&._%- of
@@ -215,10 +207,11 @@ class PostClassifier(BaseEstimator):
         ranked = mine[top]
         if (ranked[1:] == ranked[:-1]).any():
             # equal ones (a word and a pair that always come together: 广厦 and 广厦新村): the longer first, as it
-            # says more, then in vocabulary order
-            top = top[np.lexsort((cols[top], -self.name_lengths[cols[top]], -ranked))]
+            # says more, then in vocabulary order (the values keep their order: only equal ones change places)
+            longer = -np.fromiter(map(len, self.feature_names[cols[top]]), dtype=np.int64, count=len(top))
+            top = top[np.lexsort((cols[top], longer, -ranked))]
         terms: list[str] = []
-        for term, value in zip(self.feature_names[cols[top]], mine[top].tolist()):
+        for term, value in zip(self.feature_names[cols[top]], ranked.tolist()):
             if value <= 0:
                 break
             for other in terms:  # keep 燃气泄漏, drop its pieces 燃气 / 泄漏
