@@ -8,6 +8,8 @@
 - ``corrections(path)``: category/risk corrections made by monitors, for retraining.
 - ``weibo_posts()``: the real Weibo posts of the emotion sets, by id, without labels (``nlp/labels/weibo_risk.csv``
   rates some of them for risk, to measure the risk rules on social-media text).
+- ``weibo_ner(split)``: the Weibo NER sentences (``train``, ``dev``, ``test``) as written, with their entity spans
+  (``nlp/labels/weibo_places.csv`` says which name an administrative unit, to measure the place extractor).
 
 Texts stay in ``../shared/data``; a missing file is a clear error naming the path.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -86,6 +88,29 @@ def weibo_posts(data_dir: Path | None = None) -> dict[str, str]:
                 next(rows, None)
             out.update((f"{prefix}:{n}", normalize_text(row[1])) for n, row in enumerate(rows, 1) if len(row) > 1)
     return out
+
+
+def weibo_ner(split: str, data_dir: Path | None = None) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """The sentences of ``weibo_ner/{split}.txt`` (CoNLL, a character and its BIO tag per line, a blank line
+    between sentences), in file order: (text as written, [(start, end, type)] of each entity, such as GPE.NAM)."""
+    sentences, chars, tags = [], [], []
+    with open(_need((data_dir or shared_data_dir()) / "weibo_ner" / f"{split}.txt"), encoding="utf-8") as fh:
+        for line in [*fh, "\n"]:
+            if line.strip():
+                char, _, tag = line.rstrip("\n").partition("\t")
+                chars.append(char[:1] or " ")
+                tags.append(tag.strip() or "O")
+            elif chars:
+                spans = []
+                for at, tag in enumerate(tags):
+                    if tag.startswith("B-"):
+                        end = at + 1
+                        while end < len(tags) and tags[end] == "I-" + tag[2:]:
+                            end += 1
+                        spans.append((at, end, tag[2:]))
+                sentences.append(("".join(chars), spans))
+                chars, tags = [], []
+    return sentences
 
 
 def govmsg(split: str | None = None, data_dir: Path | None = None) -> list[Example]:

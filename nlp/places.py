@@ -10,6 +10,10 @@ expression finds those and a dictionary keyed by the last two characters gives t
 the few hundred other forms (杭州, 浙江, 内蒙古) are one trie-shaped regular expression. Where matches overlap,
 the leftmost, then the longest, wins. A two-character name counts only where the segmenter reads a word
 starting with it (or a word of places ending with it, 吉林长春): 这几天水发黑 names no 天水, 确保山区 no 保山.
+A district's short form (海曙 of 海曙区) counts only right after the name of a unit above it (宁波海曙,
+上海浦东), and then stands for the district below that unit (北京通州, 南通通州). In 270 real Weibo posts whose
+places others marked, never read for its errors, it finds all 17 administrative names, at precision 0.952
+(``python nlp/tools/weibo_place_accuracy.py``).
 
 Resolving them: many names repeat (西湖区 in 杭州 and 南昌, 城关镇 in 88 counties). A name with several
 candidates is settled by (1) the other places in the text: the candidate above or below most of them wins
@@ -88,13 +92,15 @@ class _Match:
 class PlaceIndex:
     """Administrative units and the look-up structures that find their names in text."""
 
-    def __init__(self, codes, names, levels, parents, forms, tails, end_chars, other_forms):
+    def __init__(self, codes, names, levels, parents, forms, tails, end_chars, other_forms, after=None):
         self.codes = codes  # per unit: code, name, level (index in LEVELS), parent (unit index or -1)
         self.names = names
         self.levels = levels
         self.parents = parents
         self.forms = forms  # form -> (candidate units, short form only)
         self.tails = tails  # last two characters -> lengths of the forms ending so, longest first
+        self.after = after or {}  # form counted only right after a unit above (宁波海曙) -> candidate units
+        self.after_lengths = sorted({len(form) for form in self.after}, reverse=True)
         self._end = re.compile(f"[{re.escape(end_chars)}]")
         self._other = _trie_pattern(other_forms)
 
@@ -114,11 +120,15 @@ class PlaceIndex:
         parents = [position.get(row[3], -1) for row in rows]
         full: dict[str, list[int]] = {}
         short: dict[str, list[int]] = {}
+        after: dict[str, list[int]] = {}
         for unit, row in enumerate(rows):
             if row[4] != "-":
                 full.setdefault(row[1], []).append(unit)
                 for form in filter(None, row[4].split(",")):
-                    short.setdefault(form, []).append(unit)
+                    if form[0] == "^":
+                        after.setdefault(form[1:], []).append(unit)
+                    else:
+                        short.setdefault(form, []).append(unit)
         forms = {form: (tuple(units + short.pop(form, [])), False) for form, units in full.items()}
         forms.update((form, (tuple(units), True)) for form, units in short.items())
         end_count = Counter(form[-1] for form in full)
@@ -128,7 +138,8 @@ class PlaceIndex:
         for form in forms.keys() - set(other):
             tails.setdefault(form[-2:], set()).add(len(form))
         tails = {tail: tuple(sorted(lengths, reverse=True)) for tail, lengths in tails.items()}
-        return cls(codes, names, levels, parents, forms, tails, end_chars, other)
+        return cls(codes, names, levels, parents, forms, tails, end_chars, other,
+                   {form: tuple(units) for form, units in after.items()})
 
     def path(self, unit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Names and codes from the province down to ``unit``."""
@@ -180,6 +191,7 @@ class PlaceIndex:
                     found.append((start, -length))
         found += [(m.start(), m.start() - m.end()) for m in self._other.finditer(text)]
         found.sort()
+        starts = {start for start, _ in found}
         matches, reach = [], 0
         for start, negative_length in found:
             end = start - negative_length
@@ -190,7 +202,25 @@ class PlaceIndex:
                 reach = end
                 level = min(self.levels[u] for u in units)
                 matches.append(_Match(start, end, text[start:end], units, LEVELS[level]))
+                if self.after and end not in starts:
+                    below = self._after(text, end, units)
+                    if below is not None:
+                        matches.append(below)
+                        reach = below.end
         return matches
+
+    def _after(self, text: str, at: int, above: tuple[int, ...]) -> _Match | None:
+        """A district's short form right after a name of a unit above it (宁波海曙, 上海浦东), if there is one."""
+        for length in self.after_lengths:
+            units = self.after.get(text[at:at + length])
+            if units is None:
+                continue
+            prefixes = tuple(self.codes[u] for u in above)
+            units = tuple(u for u in units if self.codes[u].startswith(prefixes))
+            end = at + length
+            if units and not (_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end)):
+                return _Match(at, end, text[at:end], units, "district")
+        return None
 
     @staticmethod
     def _keep(text: str, start: int, end: int, short: bool, forms: dict) -> bool:

@@ -7,7 +7,8 @@ modood/Administrative-divisions-of-China, kept in ``../shared/data/admin_divisio
     code <TAB> name <TAB> level <TAB> parent code <TAB> forms
 
 ``forms`` says what is looked for in text: empty for the full name alone, ``-`` for nothing (the unit is
-only there for the paths of its children), otherwise the short forms, comma separated, besides the full name.
+only there for the paths of its children), otherwise the short forms, comma separated, besides the full name;
+a form written ``^海曙`` counts only right after the name of a unit above (宁波海曙).
 
 ``level`` is ``province``, ``city``, ``district`` or ``street``. Placeholder units are left out and their
 children hang on the unit above: the "市辖区"/"县" cities of the four municipalities, "省直辖县级行政区划",
@@ -26,8 +27,17 @@ What is matched, and why:
   杭州市 → 杭州, 延边朝鲜族自治州 → 延边, 阿克苏地区 → 阿克苏, 锡林郭勒盟 → 锡林郭勒. A city's short form is
   dropped when it is an everyday word or part of one (安康, 长治, 大同, 中山, 三明治, 文山会海 ...) or equals a
   province's short form (吉林, 海南: the province keeps it; the city is found as 吉林市). Districts, counties
-  and streets get no short form (西湖 is a lake, 城关 and 新华 are everywhere, 东方 or 江山 are words),
-  except a short list of well-known county-level cities (义乌, 昆山, 江阴 ...).
+  and streets get no short form of their own (西湖 is a lake, 城关 and 新华 are everywhere, 东方 or 江山 are
+  words), except a short list of well-known county-level cities (义乌, 昆山, 江阴 ...). An autonomous county or
+  banner is also found as its place name and 县 or 旗 (张家川回族自治县 → 张家川县), as people write it.
+* Short forms after the unit above: a district's or county's name without 区, 县, 市, 旗 or 新区 (海曙, 浦东, 汶川,
+  长白), written as ``^海曙`` in ``forms``, counts only right after the name of its city or province (宁波海曙,
+  上海浦东, 四川汶川), where people write it so. Alone it is not looked for: on the board's and Weibo's texts
+  about half of such names were words or other places (新建, 江山, 天桥, 龙湖地产). Nor where jieba's dictionary
+  knows the short form as anything but a place name (公安 of 湖北省公安厅, 新华 of 河北省新华书店; so 上海普陀,
+  广州白云 and 天津和平 are missed too).
+* 台湾, 香港 and 澳门, which the source leaves out, as province-level units with their GB/T 2260 codes (71, 81,
+  82) and without children.
 
 About 42,600 units, 330 KiB. Run it from the project root (``tests/nlp/test_places.py`` checks that the
 shipped table is what the sources give): ``.venv/bin/python -m nlp.tools.compile_places [SOURCE_DIR] [OUTPUT]``.
@@ -39,6 +49,7 @@ import csv
 import gzip
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +71,14 @@ COUNTY_CITY_SHORT = {"义乌", "昆山", "江阴", "张家港", "常熟", "太�
                      "诸暨", "乐清", "瑞安", "温岭", "海宁", "桐乡", "都江堰", "延吉", "满洲里", "库尔勒"}
 _ETHNIC = "朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|白|景颇|傈僳|回|蒙古|柯尔克孜|哈萨克"
 _PREFECTURE = re.compile(rf"(?:(?:{_ETHNIC})族?)*(?:自治州|地区|盟)$")
+# The peoples named in autonomous counties' and banners' names (长白朝鲜族自治县, 双江拉祜族佤族布朗族傣族自治县,
+# 龙胜各族自治县, 巴里坤哈萨克自治县).
+_PEOPLES = """蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇
+    柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京
+    塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各""".split()
+_AUTONOMOUS = re.compile(r"(?:(?:%s)族?)+自治([县旗])$" % "|".join(sorted(_PEOPLES, key=len, reverse=True)))
+# Units the source leaves out: code, name, short form.
+EXTRA_PROVINCES = (("71", "台湾省", "台湾"), ("81", "香港特别行政区", "香港"), ("82", "澳门特别行政区", "澳门"))
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -76,6 +95,40 @@ def province_short(name: str) -> str:
 def city_short(name: str) -> str:
     short = _PREFECTURE.sub("", name) if _PREFECTURE.search(name) else (name[:-1] if name.endswith("市") else "")
     return short if len(short) >= 2 and short != name else ""
+
+
+def autonomous_county_short(name: str) -> str:
+    """张家川回族自治县 → 张家川县, 东乡族自治县 → 东乡县, 鄂温克族自治旗 → 鄂温克旗; "" for other names."""
+    match = _AUTONOMOUS.search(name, 2)  # the place name keeps two characters (长白朝鲜族: 长白, not 长)
+    if match:
+        return name[:match.start()] + match.group(1)
+    return name.replace("族自治", "") if name.endswith(("族自治县", "族自治旗")) else ""
+
+
+def district_stem(name: str) -> str:
+    """The name without its last word (海曙区 → 海曙, 浦东新区 → 浦东, 张家川回族自治县 → 张家川), or "" where too
+    short, or where the name is a zone's (高新技术产业开发区)."""
+    short = autonomous_county_short(name)
+    if short:
+        stem = short[:-1]
+    elif name.endswith(ZONE_SUFFIXES) and not name.endswith("新区"):
+        return ""
+    else:
+        stem = name[:-2] if name.endswith("新区") else name[:-1] if name.endswith(("区", "县", "市", "旗")) else ""
+    return stem if 2 <= len(stem) <= 5 and _tag(stem) in ("ns", None) else ""
+
+
+def _tag(word: str) -> str | None:
+    """jieba's dictionary tag of ``word`` (None if it is not in the dictionary)."""
+    return _jieba_tags().get(word)
+
+
+@lru_cache(maxsize=1)
+def _jieba_tags() -> dict[str, str]:
+    import jieba
+
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
+        return {word: tag for word, _, tag in (line.split() for line in lines)}
 
 
 def street_ok(name: str) -> bool:
@@ -103,6 +156,9 @@ def compile_rows(source: Path) -> list[tuple[str, str, str, str, str]]:
         short = province_short(row["name"])
         province_shorts.add(short)
         rows.append((row["code"], row["name"], "province", "", short))
+    for code, name, short in EXTRA_PROVINCES:
+        province_shorts.add(short)
+        rows.append((code, name, "province", "", short))
 
     city_name = {}
     for row in cities:
@@ -123,8 +179,11 @@ def compile_rows(source: Path) -> list[tuple[str, str, str, str, str]]:
         area_name[row["code"]] = name
         if name in GENERIC_DISTRICTS:
             forms = "-"
+        elif name.endswith("市") and name[:-1] in COUNTY_CITY_SHORT:
+            forms = name[:-1]
         else:
-            forms = name[:-1] if name.endswith("市") and name[:-1] in COUNTY_CITY_SHORT else ""
+            stem = district_stem(name)
+            forms = ",".join(filter(None, (autonomous_county_short(name), stem and "^" + stem)))
         rows.append((row["code"], name, "district", parent, forms))
 
     for row in streets:

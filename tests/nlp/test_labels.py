@@ -175,3 +175,30 @@ def test_weibo_risk_labels_rate_every_selected_post_and_measure_the_rules(shared
     test = [r for r in rows if r["split"] == "test"]
     result = scores(test, {r["post_id"]: risk_floor(posts[r["post_id"]]).level for r in test}, "high")
     assert result["true"] == 28 and result["both"] >= 20 and result["precision"] >= 0.21, result
+
+
+def test_weibo_place_labels_name_spans_by_number_and_carry_no_text():
+    rows = _rows(LABELS / "weibo_places.csv")
+    assert list(rows[0]) == ["split", "sentence", "start", "end", "ner", "code"]
+    for r in rows:
+        assert r["split"] in ("train", "dev", "test") and r["ner"] in ("GPE", "LOC", "added"), r
+        assert r["sentence"].isdigit() and r["start"].isdigit() and r["end"].isdigit(), r
+        assert r["code"] == "" or (r["code"].isdigit() and len(r["code"]) in (2, 4, 6, 9)), r
+    assert len({(r["split"], r["sentence"], r["start"]) for r in rows}) == len(rows)
+
+
+def test_weibo_ner_sentences_and_entity_spans_are_read_from_conll(tmp_path):
+    from nlp.datasets import DataMissing, weibo_ner
+
+    folder = tmp_path / "weibo_ner"
+    folder.mkdir()
+    (folder / "dev.txt").write_text("去\tO\n宁\tB-GPE.NAM\n波\tI-GPE.NAM\n\n小\tB-PER.NOM\n王\tI-PER.NOM\n说\tO\n"
+                                    "上\tB-GPE.NAM\n海\tI-GPE.NAM\n", encoding="utf-8")
+    assert weibo_ner("dev", tmp_path) == [("去宁波", [(1, 3, "GPE.NAM")]),
+                                          ("小王说上海", [(0, 2, "PER.NOM"), (3, 5, "GPE.NAM")])]
+    try:
+        weibo_ner("test", tmp_path)
+    except DataMissing as error:
+        assert "test.txt" in str(error)
+    else:
+        raise AssertionError("a missing file must raise DataMissing")
