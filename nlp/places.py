@@ -101,6 +101,7 @@ class PlaceIndex:
         self.tails = tails  # last two characters -> lengths of the forms ending so, longest first
         self.after = after or {}  # form counted only right after a unit above (宁波海曙) -> candidate units
         self.after_lengths = sorted({len(form) for form in self.after}, reverse=True)
+        self.after_heads = {form[:2] for form in self.after}  # a quick test before the look-ups
         self._end = re.compile(f"[{re.escape(end_chars)}]")
         self._other = _trie_pattern(other_forms)
 
@@ -191,7 +192,6 @@ class PlaceIndex:
                     found.append((start, -length))
         found += [(m.start(), m.start() - m.end()) for m in self._other.finditer(text)]
         found.sort()
-        starts = {start for start, _ in found}
         matches, reach = [], 0
         for start, negative_length in found:
             end = start - negative_length
@@ -202,7 +202,7 @@ class PlaceIndex:
                 reach = end
                 level = min(self.levels[u] for u in units)
                 matches.append(_Match(start, end, text[start:end], units, LEVELS[level]))
-                if self.after and end not in starts:
+                if text[end:end + 2] in self.after_heads and all(other != end for other, _ in found):
                     below = self._after(text, end, units)
                     if below is not None:
                         matches.append(below)
