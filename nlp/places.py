@@ -92,14 +92,14 @@ class _Match:
 class PlaceIndex:
     """Administrative units and the look-up structures that find their names in text."""
 
-    def __init__(self, codes, names, levels, parents, forms, tails, end_chars, other_forms, after=None):
+    def __init__(self, codes, names, levels, parents, forms, tails, end_chars, other_forms, after):
         self.codes = codes  # per unit: code, name, level (index in LEVELS), parent (unit index or -1)
         self.names = names
         self.levels = levels
         self.parents = parents
         self.forms = forms  # form -> (candidate units, short form only)
         self.tails = tails  # last two characters -> lengths of the forms ending so, longest first
-        self.after = after or {}  # form counted only right after a unit above (宁波海曙) -> candidate units
+        self.after = after  # form counted only right after a unit above (宁波海曙) -> candidate units
         self.after_lengths = sorted({len(form) for form in self.after}, reverse=True)
         self.after_heads = {form[:2] for form in self.after}  # a quick test before the look-ups
         self._end = re.compile(f"[{re.escape(end_chars)}]")
@@ -211,11 +211,11 @@ class PlaceIndex:
 
     def _after(self, text: str, at: int, above: tuple[int, ...]) -> _Match | None:
         """A district's short form right after a name of a unit above it (宁波海曙, 上海浦东), if there is one."""
+        prefixes = tuple(self.codes[u] for u in above)
         for length in self.after_lengths:
             units = self.after.get(text[at:at + length])
             if units is None:
                 continue
-            prefixes = tuple(self.codes[u] for u in above)
             units = tuple(u for u in units if self.codes[u].startswith(prefixes))
             end = at + length
             if units and not (_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end)):
