@@ -218,7 +218,7 @@ class PlaceIndex:
                 continue
             units = tuple(u for u in units if self.codes[u].startswith(prefixes))
             end = at + length
-            if units and not (_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end)):
+            if units and not _names_a_road_or_estate(text, end):
                 return _Match(at, end, text[at:end], units, "district")
         return None
 
@@ -231,7 +231,7 @@ class PlaceIndex:
         if len(form) == 2 and not _read_as_a_place(text, start, end, forms):
             return False  # 这几天水发黑 names no 天水: the segmenter reads 几天 / 水
         if short:
-            return not (_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end)
+            return not (_names_a_road_or_estate(text, end)
                         or form[-1] + after in _WORD_AFTER or before + form[0] in _WORD_BEFORE)
         if len(form) == 2:
             return before not in _PAIR_BEFORE and after not in _PAIR_AFTER
@@ -294,6 +294,11 @@ class PlaceIndex:
         top = min(self.levels[u] for u in units)
         highest = [u for u in units if self.levels[u] == top]
         return highest[0] if len(highest) == 1 and len(highest) < len(units) else None
+
+
+def _names_a_road_or_estate(text: str, end: int) -> bool:
+    """Whether the short form ending at ``end`` opens a road's or an estate's name (南京路, 浦东大道, 南京小区)."""
+    return bool(_ROAD_AFTER.match(text, end) or _ESTATE_SUFFIX.match(text, end))
 
 
 def _read_as_a_place(text: str, start: int, end: int, forms: dict, margin: int = 6) -> bool:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import govmsg  # noqa: E402
 from nlp.places import ESTATE_SUFFIXES, extract_places  # noqa: E402
+from nlp.tools import figures  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "estates.csv"
 
@@ -68,8 +69,7 @@ def main() -> None:
     texts = {e.id: e.text for e in govmsg("train") + govmsg("heldout")}
     for split, gold in sorted(gold_estates().items()):
         result = scores(texts, gold, show=args.show == split)
-        print(f"{split}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                        for k, v in result.items()))
+        print(f"{split}: {figures(result)}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from nlp.datasets import weibo_ner  # noqa: E402
 from nlp.normalize import normalize_text  # noqa: E402
 from nlp.places import extract_places  # noqa: E402
+from nlp.tools import figures  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "weibo_places.csv"
 SPLITS = {"dev": ("train", "dev"), "test": ("test",)}
@@ -97,8 +98,7 @@ def main() -> None:
     gold = gold_places()
     for split in SPLITS:
         result = scores(split, gold, show=args.show == split)
-        print(f"{split}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                        for k, v in result.items()))
+        print(f"{split}: {figures(result)}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import weibo_posts  # noqa: E402
 from nlp.risk_rules import apply_floor, risk_floor  # noqa: E402
+from nlp.tools import figures  # noqa: E402
 from nlp.tools.topic_accuracy import rates  # noqa: E402
 from sheqing.records import RISKS  # noqa: E402
 
@@ -70,9 +71,7 @@ def main() -> None:
         part = [row for row in rows if row["split"] == split]
         for name, rated in raters.items():
             for level in ("medium", "high"):
-                s = scores(part, rated, level)
-                figures = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items())
-                print(f"{split} {name:22} {level}+: {figures}")
+                print(f"{split} {name:22} {level}+: {figures(scores(part, rated, level))}")
     if args.show:
         for row, text, floor in zip(rows, texts, floors):
             level = floor.level
