@@ -8,6 +8,8 @@
 - ``corrections(path)``: category/risk corrections made by monitors, for retraining.
 - ``weibo_posts()``: the real Weibo posts of the emotion sets, by id, without labels (``nlp/labels/weibo_risk.csv``
   rates some of them for risk, to measure the risk rules on social-media text).
+- ``hotel_reviews()``: real hotel reviews (ChnSentiCorp), by id, without labels (``nlp/labels/home_places.csv``
+  reads the district names some of them use, to measure the place extractor's short forms in a home city).
 - ``weibo_ner(split)``: the Weibo NER sentences (``train``, ``dev``, ``test``) as written, with their entity spans
   (``nlp/labels/weibo_places.csv`` says which name an administrative unit, to measure the place extractor).
 
@@ -23,7 +25,8 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_ner", "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "hotel_reviews", "weibo_ner",
+           "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -87,6 +90,18 @@ def weibo_posts(data_dir: Path | None = None) -> dict[str, str]:
             if header:
                 next(rows, None)
             out.update((f"{prefix}:{n}", normalize_text(row[1])) for n, row in enumerate(rows, 1) if len(row) > 1)
+    return out
+
+
+def hotel_reviews(data_dir: Path | None = None) -> dict[str, str]:
+    """The hotel reviews of ChnSentiCorp (``emotion/chnsenticorp_hotel_{train,validation,test}.csv``), normalised,
+    by id ``hotel:SPLIT:N`` (N: the data row, from 1); their sentiment labels are not read."""
+    out = {}
+    for split in ("train", "validation", "test"):
+        path = _need((data_dir or shared_data_dir()) / "emotion" / f"chnsenticorp_hotel_{split}.csv")
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = enumerate(csv.DictReader(fh), 1)
+            out.update((f"hotel:{split}:{n}", normalize_text(row["text"])) for n, row in rows)
     return out
 
 

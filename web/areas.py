@@ -64,7 +64,7 @@ def resolve_area(text: str, home: str = "") -> Area:
         raise AreaError("an empty area")
     if text.isdigit() and unit(text) is None:
         raise AreaError(f"no administrative unit has the code {text}")
-    codes = candidate_codes(text)
+    codes = candidate_codes(text) or _home_district(text, home)
     if not codes:
         return Area(name=text)  # an anonymised or unlisted name: matched as written
     if len(codes) > 1 and home:
@@ -74,6 +74,13 @@ def resolve_area(text: str, home: str = "") -> Area:
         raise AreaError(f"{text} names {len(codes)} places; give the code instead: {options}")
     names, _ = unit(codes[0])
     return Area(name=names[-1], code=codes[0])
+
+
+def _home_district(text: str, home: str) -> tuple[str, ...]:
+    """The code of a district of the home city named by its short form (拱墅 with home 3301), as posts are read."""
+    index, _ = _index()
+    units = index.home_short_forms(home)[0].get(text, ())
+    return tuple(index.codes[u] for u in units)
 
 
 def place_values(places: Iterable[PlaceMention]) -> set[str]:

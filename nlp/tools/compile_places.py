@@ -8,7 +8,8 @@ modood/Administrative-divisions-of-China, kept in ``../shared/data/admin_divisio
 
 ``forms`` says what is looked for in text: empty for the full name alone, ``-`` for nothing (the unit is
 only there for the paths of its children), otherwise the short forms, comma separated, besides the full name;
-a form written ``^海曙`` counts only right after the name of a unit above (宁波海曙).
+a form written ``^海曙`` counts only right after the name of a unit above (宁波海曙), one written ``~海曙``
+only where the monitor's area is that district's city (``nlp.places``: ``home``).
 
 ``level`` is ``province``, ``city``, ``district`` or ``street``. Placeholder units are left out and their
 children hang on the unit above: the "市辖区"/"县" cities of the four municipalities, "省直辖县级行政区划",
@@ -27,19 +28,23 @@ What is matched, and why:
   杭州市 → 杭州, 延边朝鲜族自治州 → 延边, 阿克苏地区 → 阿克苏, 锡林郭勒盟 → 锡林郭勒. A city's short form is
   dropped when it is an everyday word or part of one (安康, 长治, 大同, 中山, 三明治, 文山会海 ...) or equals a
   province's short form (吉林, 海南: the province keeps it; the city is found as 吉林市). Districts, counties
-  and streets get no short form of their own (西湖 is a lake, 城关 and 新华 are everywhere, 东方 or 江山 are
-  words), except a short list of well-known county-level cities (义乌, 昆山, 江阴 ...). An autonomous county or
-  banner is also found as its place name and 县 or 旗 (张家川回族自治县 → 张家川县), as people write it.
+  and streets get no short form that counts everywhere (西湖 is a lake, 城关 and 新华 are everywhere, 东方 or
+  江山 are words), except a short list of well-known county-level cities (义乌, 昆山, 江阴 ...). An autonomous
+  county or banner is also found as its place name and 县 or 旗 (张家川回族自治县 → 张家川县), as people write it.
 * Short forms after the unit above: a district's or county's name without 区, 县, 市, 旗 or 新区 (海曙, 浦东, 汶川,
   长白), written as ``^海曙`` in ``forms``, counts only right after the name of its city or province (宁波海曙,
-  上海浦东, 四川汶川), where people write it so. Alone it is not looked for: on the board's and Weibo's texts
-  about half of such names were words or other places (新建, 江山, 天桥, 龙湖地产). Nor where jieba's dictionary
-  knows the short form as anything but a place name (公安 of 湖北省公安厅, 新华 of 河北省新华书店; so 上海普陀,
-  广州白云 and 天津和平 are missed too).
+  上海浦东, 四川汶川), where people write it so. Alone it is not looked for but in the monitor's own city (next
+  point): on the board's and Weibo's texts about half of such names were words or other places (新建, 江山,
+  天桥, 龙湖地产). Nor where jieba's dictionary knows the short form as anything but a place name (公安 of
+  湖北省公安厅, 新华 of 河北省新华书店; so 上海普陀, 广州白云 and 天津和平 are missed too).
+* Short forms in the monitor's own city: the same stem, written as ``~拱墅`` in ``forms``, counts anywhere in a
+  post when the monitor's area (``home``) lies in the district's city, for the residents of 杭州 write 拱墅 and
+  滨江 alone; jieba's tags do not matter here (it tags 萧山 and 余杭 as personal names). Left out where the stem
+  is first an everyday word (``EVERYDAY_STEMS``: 和平, 白云, 光明, 青山, 锦江 the hotel chain ...).
 * 台湾, 香港 and 澳门, which the source leaves out, as province-level units with their GB/T 2260 codes (71, 81,
   82) and without children.
 
-About 42,600 units, 340 KiB. Run it from the project root (``tests/nlp/test_places.py`` checks that the
+About 42,600 units, 344 KiB. Run it from the project root (``tests/nlp/test_places.py`` checks that the
 shipped table is what the sources give): ``.venv/bin/python -m nlp.tools.compile_places [SOURCE_DIR] [OUTPUT]``.
 """
 
@@ -69,6 +74,23 @@ CITY_SHORT_WORDS = {"安康", "长治", "大同", "白银", "来宾", "朝阳", 
                     "开封", "大庆", "四平", "大理", "红河", "包头", "普洱", "兴安", "文山"}
 COUNTY_CITY_SHORT = {"义乌", "昆山", "江阴", "张家港", "常熟", "太仓", "宜兴", "晋江", "慈溪", "余姚",
                      "诸暨", "乐清", "瑞安", "温岭", "海宁", "桐乡", "都江堰", "延吉", "满洲里", "库尔勒"}
+# District stems that are first everyday words or other things (和平, 白云, 光明, 锦江 the hotel chain, 南开 the
+# university, 天台 a rooftop, 大厂 a big factory): not looked for alone, even in the monitor's own city. Read
+# off the 2,297 stems that jieba's dictionary holds, its 451 most frequent and those it tags as no name.
+EVERYDAY_STEMS = set("""
+    资源 合作 和平 武功 平原 比如 南部 长安 江南 解放 东方 前进 港口 中原 公安 友好 通道 共和 城中 东湖 古城 南湖 河口
+    友谊 平安 中方 江北 凤凰 安定 商城 延长 江山 光明 新兴 运河 中山 太平 甘泉 万年 东风 红旗 西夏 光泽 新建 南岸 赤壁
+    东海 城北 会同 工农 兴国 大名 龙门 新城 富裕 清水 高明 前锋 复兴 长子 泰山 宏伟 朝阳 平定 芙蓉 梁山 洞口 太和 路桥
+    温泉 天山 石门 东城 西城 向阳 振兴 三元 永安 咸丰 故城 新河 武陵 石狮 大同 大方 互助 新华 庐山 天桥 威信 莲花 安宁
+    太湖 西山 平和 黄山 河西 沿河 牡丹 名山 衡山 滨海 东坡 黄龙 石林 六合 海港 城西 石柱 巫山 龙泉 泰来 白云 沙河 大城
+    桃源 建华 白银 三门 大观 河东 建安 永和 二七 南山 江城 金山 花山 沙湾 凤山 长寿 石棉 丰满 永福 华容 江海 双桥 北湖
+    城东 月湖 双湖 高台 九龙 龙井 二道 上街 兴隆 无为 民权 小店 同心 长乐 宝塔 元宝 平房 满城 南城 青山 太白 白玉 灯塔
+    木兰 大关 卧龙 天涯 清河 七星 海棠 博爱 青龙 锦江 盐湖 同仁 回民 钟楼 江岸 南开 盘龙 山城 马尾 蓬莱 三江 方正 弥勒
+    黑水 安居 龙凤 鼓楼 东山 湖里 大通 南关 白杨 南沙 麒麟 海盐 高密 新民 钟山 富民 清流 水城 湖滨 紫金 南宫 老城 黑山
+    湖口 江口 连城 爱民 白河 新罗 临江 惠民 万山 新星 和顺 天台 开化 天心 天元 民乐 铜鼓 兴业 大厂 金牛 三台 路南 石台
+    磐石 樟树 三水 石鼓 小金 南华 集贤 梨树 大田 双塔 政和 大化 碑林 市北 丰润 鸡冠 永年 围场 市南 天长 大悟 五常 乐业
+    八步 牧野 大足 大竹 城厢 平利 交口 进贤 雨花 金水 双城 东光 路北 富源 四会 新林 九台 老边 全南 新龙 仙居 城口 乡城
+    久治 上高 新会""".split())
 _ETHNIC = "朝鲜|土家|苗|藏|羌|彝|布依|侗|哈尼|壮|傣|白|景颇|傈僳|回|蒙古|柯尔克孜|哈萨克"
 _PREFECTURE = re.compile(rf"(?:(?:{_ETHNIC})族?)*(?:自治州|地区|盟)$")
 # The peoples named in autonomous counties' and banners' names (长白朝鲜族自治县, 双江拉祜族佤族布朗族傣族自治县,
@@ -115,7 +137,18 @@ def district_stem(name: str) -> str:
         return ""
     else:
         stem = name[:-2] if name.endswith("新区") else name[:-1] if name.endswith(("区", "县", "市", "旗")) else ""
-    return stem if 2 <= len(stem) <= 5 and _jieba_tags().get(stem) in ("ns", None) else ""
+    return stem if 2 <= len(stem) <= 5 else ""
+
+
+def district_short_forms(name: str) -> list[str]:
+    """The forms a district or county is looked for by besides its full name: its autonomous county's short
+    name (张家川县), its stem after a unit above (``^海曙``: not where jieba's dictionary knows the stem as
+    anything but a place name, 公安, 新华) and its stem in the monitor's own city (``~海曙``: not where the
+    stem is first an everyday word)."""
+    stem = district_stem(name)
+    after = stem and _jieba_tags().get(stem) in ("ns", None)
+    home = stem and stem not in EVERYDAY_STEMS
+    return [form for form in (autonomous_county_short(name), after and "^" + stem, home and "~" + stem) if form]
 
 
 @lru_cache(maxsize=1)
@@ -178,8 +211,7 @@ def compile_rows(source: Path) -> list[tuple[str, str, str, str, str]]:
         elif name.endswith("市") and name[:-1] in COUNTY_CITY_SHORT:
             forms = name[:-1]
         else:
-            stem = district_stem(name)
-            forms = ",".join(filter(None, (autonomous_county_short(name), stem and "^" + stem)))
+            forms = ",".join(district_short_forms(name))
         rows.append((row["code"], name, "district", parent, forms))
 
     for row in streets:

@@ -99,6 +99,8 @@ def test_area_names_resolve_to_codes_and_ambiguous_names_need_the_home_area():
     assert resolve_area("北山街道", "3301") == Area("北山街道", "330106002")
     assert resolve_area("330106002") == Area("北山街道", "330106002")
     assert resolve_area("A3区") == Area("A3区")  # anonymised: matched as written
+    assert resolve_area("拱墅", "3301") == Area("拱墅区", "330105")  # a district's short form in the home city
+    assert resolve_area("拱墅") == Area("拱墅")  # without a home: matched as written
     with pytest.raises(AreaError, match="北山街道 names 7 places; give the code instead"):
         resolve_area("北山街道")
     with pytest.raises(AreaError, match="no administrative unit has the code 999999"):
