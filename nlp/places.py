@@ -223,15 +223,16 @@ class PlaceIndex:
             if start < reach:
                 continue
             form = text[start:end]
-            if form in forms:
-                units, short = forms[form]
+            entry = forms.get(form)
+            if entry is not None:
+                units, short = entry
                 kept = self._keep(text, start, end, short, forms)
             else:  # a district's short form in the monitor's own city (拱墅德胜西路)
                 units, kept = home_forms[form], self._keep(text, start, end, True, forms, whole=True)
             if kept:
                 reach = end
                 level = min(self.levels[u] for u in units)
-                matches.append(_Match(start, end, text[start:end], units, LEVELS[level]))
+                matches.append(_Match(start, end, form, units, LEVELS[level]))
                 if text[end:end + 2] in self.after_heads and all(other != end for other, _ in found):
                     below = self._after(text, end, units)
                     if below is not None:

@@ -49,15 +49,16 @@ def real_texts() -> dict[str, str]:
 
 def added_names(texts: dict[str, str]) -> dict[tuple[str, str, str], str]:
     """(home, text id, name) -> district code, for each district name a home adds to a text's places."""
-    index, out = PlaceIndex.load(), {}
+    index, out, without = PlaceIndex.load(), {}, {}
     for home in HOMES:
         _, pattern = index.home_short_forms(home)
         for text_id, text in texts.items():
             if pattern is None or not pattern.search(text):
                 continue
-            without = {p.text for p in extract_places(text)}
+            if text_id not in without:  # (a text may hold forms of several homes)
+                without[text_id] = {p.text for p in extract_places(text)}
             for place in extract_places(text, home):
-                if place.kind == "district" and place.text not in without:
+                if place.kind == "district" and place.text not in without[text_id]:
                     out[home, text_id, place.text] = place.code
     return out
 
