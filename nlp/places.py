@@ -448,19 +448,17 @@ def _two_character_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _dictionary_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The alone, leading and two-character words of jieba's dictionary, read in one pass."""
-    import jieba
+    from .segment import jieba_dictionary
 
     alone, leading, two = [], [], []
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
-        for line in lines:
-            word, freq, tag = line.split()
-            if int(freq) >= _COMMON:
-                if _ALONE_TAGS.match(tag):
-                    alone.append(word)
-                if tag[0] in "vdcp":
-                    leading.append(word)
-            if len(word) == 2 and not _PROPER_NAME_TAGS.match(tag):
-                two.append(word)
+    for word, freq, tag in jieba_dictionary():
+        if freq >= _COMMON:
+            if _ALONE_TAGS.match(tag):
+                alone.append(word)
+            if tag[0] in "vdcp":
+                leading.append(word)
+        if len(word) == 2 and not _PROPER_NAME_TAGS.match(tag):
+            two.append(word)
     return frozenset(alone), frozenset(leading), frozenset(two)
 
 

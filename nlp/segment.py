@@ -15,11 +15,12 @@ different words depending on the district in front of it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-__all__ = ["tokenize", "reference_tokenize", "domain_words", "forget_cut_lines", "words_at"]
+__all__ = ["tokenize", "reference_tokenize", "domain_words", "jieba_dictionary", "forget_cut_lines", "words_at"]
 
 DOMAIN_WORDS = Path(__file__).resolve().parent / "data" / "domain_words.txt"
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
@@ -34,6 +35,16 @@ def domain_words() -> list[tuple[str, int]]:
             word, _, freq = line.partition(" ")
             words.append((word, int(freq or 1000)))
     return words
+
+
+def jieba_dictionary() -> Iterator[tuple[str, int, str]]:
+    """(word, frequency, part-of-speech tag) of each entry of jieba's dictionary, the one both segmenters load."""
+    import jieba
+
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
+        for line in lines:
+            word, freq, tag = line.split()
+            yield word, int(freq), tag
 
 
 @lru_cache(maxsize=1)

@@ -57,6 +57,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from nlp.segment import jieba_dictionary
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT.parent / "shared" / "data" / "admin_divisions"
 OUTPUT = ROOT / "nlp" / "data" / "admin_places.tsv.gz"
@@ -127,10 +129,9 @@ def autonomous_county_short(name: str) -> str:
     return name.replace("族自治", "") if name.endswith(("族自治县", "族自治旗")) else ""
 
 
-def district_stem(name: str) -> str:
-    """The name without its last word (海曙区 → 海曙, 浦东新区 → 浦东, 张家川回族自治县 → 张家川), or "" where too
-    short, or where the name is a zone's (高新技术产业开发区)."""
-    short = autonomous_county_short(name)
+def _district_stem(name: str, short: str) -> str:
+    """The name without its last word (海曙区 → 海曙, 浦东新区 → 浦东, 张家川回族自治县 → 张家川, given its
+    ``short`` name 张家川县), or "" where too short, or where the name is a zone's (高新技术产业开发区)."""
     if short:
         stem = short[:-1]
     elif name.endswith(ZONE_SUFFIXES) and not name.endswith("新区"):
@@ -145,19 +146,17 @@ def district_short_forms(name: str) -> list[str]:
     name (张家川县), its stem after a unit above (``^海曙``: not where jieba's dictionary knows the stem as
     anything but a place name, 公安, 新华) and its stem in the monitor's own city (``~海曙``: not where the
     stem is first an everyday word)."""
-    stem = district_stem(name)
+    short = autonomous_county_short(name)
+    stem = _district_stem(name, short)
     after = stem and _jieba_tags().get(stem) in ("ns", None)
     home = stem and stem not in EVERYDAY_STEMS
-    return [form for form in (autonomous_county_short(name), after and "^" + stem, home and "~" + stem) if form]
+    return [form for form in (short, after and "^" + stem, home and "~" + stem) if form]
 
 
 @lru_cache(maxsize=1)
 def _jieba_tags() -> dict[str, str]:
     """Word -> tag of jieba's dictionary (ns: a place name)."""
-    import jieba
-
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as lines:
-        return {word: tag for word, _, tag in (line.split() for line in lines)}
+    return {word: tag for word, _, tag in jieba_dictionary()}
 
 
 def street_ok(name: str) -> bool:
