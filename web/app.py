@@ -129,7 +129,7 @@ def create_app(settings, store: Store | None = None, *, clock: Callable[[], date
     site = Site(store=store, users=users or UsersFile(settings.web_users_path),
                 sessions=Sessions(settings.web_key(), settings.web_session_hours), templates=templates(),
                 clock=clock or (lambda: datetime.now(LOCAL_TZ)), throttle=LoginThrottle(),
-                secure_cookies=secure_cookies)
+                secure_cookies=secure_cookies, home=settings.home_area)
 
     async def healthz(request: Request) -> Response:
         try:

@@ -10,6 +10,8 @@ placed in the hierarchy (administrative codes nest: 330106001 is in 330106): a p
 searched as asked, an area inside the place is searched instead of it (a street office asking for its
 district gets its streets), a place elsewhere gives nothing. A place the table does not know (a housing
 estate, an anonymised name) is matched as written and intersected with the areas by id (``Scope.filters``).
+With a home area, a district of the home city asked for by its short name (拱墅) is placed by its code, as
+the place extractor reads posts, so it finds 拱墅区 as well, for an admin too.
 """
 
 from __future__ import annotations
@@ -95,13 +97,15 @@ def place_values(places: Iterable[PlaceMention]) -> set[str]:
 
 @dataclass(frozen=True)
 class Scope:
-    """The areas a user sees (None: everything)."""
+    """The areas a user sees (None: everything), and the home area (``SHEQING_HOME_AREA``) that lets a place
+    asked for be a district of the home city named by its short form (拱墅 with home 3301)."""
 
     areas: tuple[Area, ...] | None
+    home: str = ""
 
     @classmethod
-    def of(cls, user: User) -> "Scope":
-        return cls(None if user.sees_everything else tuple(user.areas))
+    def of(cls, user: User, home: str = "") -> "Scope":
+        return cls(None if user.sees_everything else tuple(user.areas), home)
 
     @property
     def everything(self) -> bool:
@@ -128,15 +132,20 @@ class Scope:
         return {"place": self.values or ("\x00no area",)}  # a monitor with no areas sees nothing
 
     def narrow(self, place: str) -> tuple[str, ...] | None:
-        """The place filter for ``place`` within the areas; () when none of it is theirs; None when unknown."""
+        """The place filter for ``place`` within the areas; () when none of it is theirs; None when unknown.
+
+        A home district's short form (拱墅) is searched by its code as well, so that it finds the posts that
+        wrote 拱墅区 as well as those that wrote 拱墅."""
         place = place.strip()
+        codes = candidate_codes(place)
+        short = () if codes else _home_district(place, self.home)
         if self.everything:
-            return (place,)
+            return (place, *short)
         same = [a.value for a in self.areas if place in (a.name, a.code)]
         if same:
             return tuple(same)
         coded = [a for a in self.areas if a.code]
-        codes = candidate_codes(place)
+        codes = codes or short
         if not codes:
             return None
         inside = [c for c in codes if any(c.startswith(a.code) for a in coded)]
@@ -156,7 +165,7 @@ class Scope:
         place = filters.get("place")
         asked = [place] if isinstance(place, str) else list(place or ())
         if self.everything:
-            return dict(filters)
+            return {**filters, "place": tuple(v for p in asked for v in self.narrow(p))} if asked else dict(filters)
         if not asked:
             return {**filters, **self.base()}
         narrowed: list[str] = []

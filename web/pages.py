@@ -68,6 +68,7 @@ class Site:
     clock: Callable[[], datetime]
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     secure_cookies: bool | None = None  # None: Secure when the request came over https
+    home: str = ""  # the home area's code prefix (``SHEQING_HOME_AREA``): short district names in searches
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Page:
 
     @property
     def scope(self) -> Scope:
-        return Scope.of(self.user)
+        return Scope.of(self.user, self.site.home)
 
     def arg(self, name: str, default: str = "") -> str:
         return self.request.query_params.get(name, default).strip()

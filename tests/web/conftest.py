@@ -101,8 +101,8 @@ class Client:
         return self.post("/login", {"name": name, "password": password}, page="/login")
 
 
-def make_site(tmp_path: Path, store: SqliteStore | None = None) -> WebSite:
-    settings = Settings(data_dir=tmp_path / "var", web_secret="test-web-secret")
+def make_site(tmp_path: Path, store: SqliteStore | None = None, home_area: str = "") -> WebSite:
+    settings = Settings(data_dir=tmp_path / "var", web_secret="test-web-secret", home_area=home_area)
     users = UsersFile(settings.web_users_path)
     for user in USERS:
         users.put(user)

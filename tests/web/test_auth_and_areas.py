@@ -124,6 +124,17 @@ def test_scope_keeps_a_place_inside_the_areas_and_narrows_one_around_them():
     assert street.covers("330106") and street.covers("330106001") and not street.covers("330106002")
 
 
+def test_a_home_districts_short_form_is_searched_by_its_code_too():
+    assert Scope(None, "3301").narrow("拱墅") == ("拱墅", "330105")  # as written, and every 拱墅区 by its code
+    assert Scope(None).narrow("拱墅") == ("拱墅",)  # without a home: as written only
+    assert Scope(None, "4401").narrow("拱墅") == ("拱墅",)  # another city's district: as written only
+    assert Scope(None, "3301").narrow("拱墅区") == ("拱墅区",)  # a full name is found by itself
+    assert Scope((Area("拱墅区", "330105"),), "3301").narrow("拱墅") == ("330105",)
+    assert Scope((Area("北山街道", "330106001"),), "3301").narrow("西湖") == ("330106001",)  # around the street
+    assert Scope((Area("西湖区", "330106"),), "3301").narrow("拱墅") == ()  # elsewhere: nothing
+    assert Scope((Area("西湖区", "330106"),)).narrow("拱墅") is None  # without a home: unknown, by id
+
+
 def test_chart_geometry():
     assert [nice_max(v) for v in (0, 3, 5, 9, 21, 180, 5000)] == [4, 4, 8, 12, 24, 200, 6000]
     from datetime import datetime

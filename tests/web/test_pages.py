@@ -11,7 +11,9 @@ import pytest
 
 from tests.html_audit import Audit
 
-from .conftest import HOSTILE_ID, NOW, PASSWORD
+from tests.indexer.samples import GONGSHU, XIHU, make_post, make_posts
+
+from .conftest import HOSTILE_ID, NOW, PASSWORD, extra_posts, fill_store, make_site
 
 GAS = "urgent:t-gas"  # critical gas leak in 西湖区 (two posts)
 LIFT = "urgent:riverside:t103"  # lift trapping people in 北山街道
@@ -200,6 +202,30 @@ def test_a_district_office_sees_its_streets_and_an_estate_within_its_area(site):
     assert found == {"riverside:1001", "riverside:1002"}  # 翠苑小区 with 西湖区; where it stands alone, not theirs
 
 
+def test_a_short_district_name_in_the_search_form_finds_the_district_in_the_home_city(tmp_path):
+    gongshu = {p.id for p in [*make_posts(), *extra_posts()] if GONGSHU in p.enrichment.places}
+    assert gongshu  # the samples name 拱墅区 in full, never 拱墅
+
+    def found(site, user):  # the posts on the first page of results
+        html = site.client(user).get("/search?place=拱墅&sort=newest").text
+        return html, set(re.findall(r'class="title" href="/posts/([^"]+)"', html))
+
+    (tmp_path / "home").mkdir(), (tmp_path / "elsewhere").mkdir()
+    home = make_site(tmp_path / "home", home_area="3301")
+    try:
+        assert found(home, "admin")[1] == gongshu
+        assert found(home, "gongshu")[1] == gongshu
+        html, posts = found(home, "xihu")
+        assert "不在您的辖区内" in html and not posts
+    finally:
+        home.store.close()
+    elsewhere = make_site(tmp_path / "elsewhere")  # no home area: 拱墅 is a name as written, and no post wrote it
+    try:
+        assert found(elsewhere, "admin")[1] == set()
+    finally:
+        elsewhere.store.close()
+
+
 def test_search_highlights_terms_pages_and_keeps_the_filters(site):
     client = site.client("admin")
     html = client.get("/search?q=燃气&sort=newest").text
@@ -217,8 +243,6 @@ def test_search_highlights_terms_pages_and_keeps_the_filters(site):
 
 
 def _filler(n):
-    from tests.indexer.samples import GONGSHU, make_post
-
     return make_post(100 + n, "tieba_hz", f"停车难 {n}", f"小区停车位不够，第{n}次", "traffic", "low", "negative",
                      (GONGSHU,), NOW.replace(hour=1, minute=n % 60))
 
@@ -320,8 +344,6 @@ def test_the_hostile_post_is_shown_as_text_everywhere(site):
 
 
 def test_a_post_with_an_onerror_attribute_and_a_javascript_link_stays_inert(site):
-    from tests.indexer.samples import XIHU, make_post
-
     nasty = make_post(50, "riverside", '<img src=x onerror="alert(1)">', '"><svg onload=alert(2)> <a href="javascript:'
                       'alert(3)">点</a> 燃气', "utilities", "high", "negative", (XIHU,), NOW.replace(hour=3))
     nasty = nasty.model_copy(update={"url": "javascript:alert(4)"})
@@ -336,8 +358,6 @@ def test_a_post_with_an_onerror_attribute_and_a_javascript_link_stays_inert(site
 
 
 def test_post_page_shows_labels_evidence_places_duplicates_and_topic(site):
-    from tests.indexer.samples import XIHU, make_post
-
     repost = make_post(60, "tieba_hz", "转：燃气泄漏", "翠苑小区3号楼燃气泄漏，味道很大，物业不管！", "utilities",
                        "critical", "negative", (XIHU,), NOW.replace(day=1, hour=12), dup_group="riverside:1001",
                        topic_id="t-gas")
@@ -401,7 +421,6 @@ def test_pages_render_for_every_user(site):
 
 def test_the_same_pages_over_elasticsearch(tmp_path, es_store):
     """The page asks only the Store interface: over Elasticsearch it shows what it shows over SQLite."""
-    from .conftest import fill_store, make_site
 
     site = make_site(tmp_path, fill_store(es_store))
     admin = site.client("admin")
