@@ -1,4 +1,5 @@
-"""The DAG files: they import without errors, quickly, with no side effects, and follow the house policies."""
+"""The DAG files: they import without errors, without heavy imports or side effects, and follow the house
+policies. (How long parsing takes is not asserted: a test asserts no time. No heavy import is what keeps it short.)"""
 
 from __future__ import annotations
 
@@ -16,22 +17,18 @@ HEAVY = ("nlp", "scrapy", "sklearn", "torch", "transformers", "crawlers", "index
          "twisted", "matplotlib", "elasticsearch")
 
 PARSE = """
-import json, sys, time
-start = time.perf_counter()
-import airflow.sdk, pendulum  # what every DAG file needs: not counted as the files' own cost
+import json, sys
+import airflow.sdk, pendulum  # what every DAG file needs: not counted as the files' own imports
 from airflow.dag_processing.dagbag import DagBag
-ready = time.perf_counter()
 before = set(sys.modules)
 bag = DagBag(dag_folder=sys.argv[1], known_pools=set(sys.argv[2].split(",")))
-done = time.perf_counter()
 new = set(sys.modules) - before
 heavy = sorted({m for m in new for h in sys.argv[3].split(",") if m == h or m.startswith(h + ".")})
-print(json.dumps({"errors": bag.import_errors, "dags": sorted(bag.dags), "airflow_s": ready - start,
-                  "parse_s": done - ready, "heavy": heavy}))
+print(json.dumps({"errors": bag.import_errors, "dags": sorted(bag.dags), "heavy": heavy}))
 """
 
 
-def test_the_dag_files_parse_quickly_without_side_effects_or_heavy_imports(airflow_db, tmp_path):
+def test_the_dag_files_parse_without_side_effects_or_heavy_imports(airflow_db, tmp_path):
     data_dir = tmp_path / "var"
     env = {**os.environ, "SHEQING_DATA_DIR": str(data_dir)}
     proc = subprocess.run(
@@ -41,7 +38,6 @@ def test_the_dag_files_parse_quickly_without_side_effects_or_heavy_imports(airfl
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["errors"] == {}
     assert result["dags"] == sorted(DAG_IDS)
-    assert result["parse_s"] < 2.0, result  # the three files together, after Airflow itself is imported
     assert result["heavy"] == [], "a DAG file imports a package at parse time instead of inside its task"
     assert not data_dir.exists(), "parsing a DAG file created files in SHEQING_DATA_DIR"
     assert list(tmp_path.iterdir()) == []
