@@ -187,6 +187,22 @@ def test_weibo_place_labels_name_spans_by_number_and_carry_no_text():
     assert len({(r["split"], r["sentence"], r["start"]) for r in rows}) == len(rows)
 
 
+def test_home_place_labels_name_texts_by_id_with_a_verdict_and_carry_no_text():
+    """nlp/labels/home_places.csv: each district name a home adds to a text, read once; ids as nlp.datasets
+    gives them (the corpus's own file names for CEC), names the district stems of the place table."""
+    from nlp.places import PlaceIndex
+    from nlp.tools.home_place_accuracy import HOMES
+
+    rows = _rows(LABELS / "home_places.csv")
+    assert list(rows[0]) == ["home", "id", "name", "verdict", "note"]
+    stems = PlaceIndex.load().home_forms
+    for r in rows:
+        assert r["home"] in HOMES and r["verdict"] in ("yes", "no", "unsure"), r
+        assert r["id"].split(":")[0] in ("nlpcc", "moods", "senti", "ner", "hotel", "cec") and r["name"] in stems, r
+        assert r["note"].isascii() or len(r["note"]) <= 60, r  # a short reason, not a quoted post
+    assert len({(r["home"], r["id"], r["name"]) for r in rows}) == len(rows)
+
+
 def test_weibo_ner_sentences_and_entity_spans_are_read_from_conll(tmp_path):
     from nlp.datasets import DataMissing, weibo_ner
 
