@@ -41,10 +41,15 @@ What is matched, and why:
   post when the monitor's area (``home``) lies in the district's city, for the residents of 杭州 write 拱墅 and
   滨江 alone; jieba's tags do not matter here (it tags 萧山 and 余杭 as personal names). Left out where the stem
   is first an everyday word (``EVERYDAY_STEMS``: 和平, 白云, 光明, 青山, 锦江 the hotel chain ...).
+* Short forms of streets and towns after their own district: the name without 街道, 镇 or 乡 (瓜沥 of 瓜沥镇,
+  written ``^瓜沥``), which may also be followed by another of them (飞云镇 for 飞云街道: many towns became
+  streets, and townships towns); where jieba's dictionary knows the stem as anything but a place name (团结,
+  人民, 建设, 下关: 西山区人民医院, 拱墅区建设局), the stem with each other suffix only (``^团结镇``, ``^团结乡``).
+  ``street_short_forms``.
 * 台湾, 香港 and 澳门, which the source leaves out, as province-level units with their GB/T 2260 codes (71, 81,
   82) and without children.
 
-About 42,600 units, 344 KiB. Run it from the project root (``tests/nlp/test_places.py`` checks that the
+About 42,600 units, 513 KiB. Run it from the project root (``tests/nlp/test_places.py`` checks that the
 shipped table is what the sources give): ``.venv/bin/python -m nlp.tools.compile_places [SOURCE_DIR] [OUTPUT]``.
 """
 
@@ -159,6 +164,32 @@ def _jieba_tags() -> dict[str, str]:
     return {word: tag for word, _, tag in jieba_dictionary()}
 
 
+STREET_FORM_SUFFIXES = ("街道", "镇", "乡")  # what a street or town is written with after its short form
+
+
+def street_stem(name: str) -> str:
+    """A street's or town's name without 街道, 镇 or 乡 (淡水街道 → 淡水, 瓜沥镇 → 瓜沥), or "" where two to four
+    characters are not left, or where the unit is an ethnic township (回族乡)."""
+    for suffix in STREET_FORM_SUFFIXES:
+        if name.endswith(suffix):
+            stem = name[:-len(suffix)]
+            return stem if 2 <= len(stem) <= 4 and not stem.endswith("族") else ""
+    return ""
+
+
+def street_short_forms(name: str) -> list[str]:
+    """The forms a street or town is looked for by right after its own district (``^``): its stem (瓜沥 of 瓜沥镇,
+    which may also be written with another suffix, 飞云镇 for 飞云街道), or, where jieba's dictionary knows the
+    stem as anything but a place name (团结, 建设, 人民: 西山区人民医院), the stem with each other suffix only
+    (团结镇, 团结乡 for 团结街道)."""
+    stem = street_stem(name)
+    if not stem:
+        return []
+    if _jieba_tags().get(stem) in ("ns", None):
+        return ["^" + stem]
+    return ["^" + stem + suffix for suffix in STREET_FORM_SUFFIXES if not name.endswith(suffix)]
+
+
 def street_ok(name: str) -> bool:
     if name in KEEP_SHORT_STREETS:
         return True
@@ -221,7 +252,7 @@ def compile_rows(source: Path) -> list[tuple[str, str, str, str, str]]:
             parent = row["areaCode"]
         else:
             parent = row["cityCode"] if row["cityCode"] in city_name else row["provinceCode"]
-        rows.append((row["code"], name, "street", parent, ""))
+        rows.append((row["code"], name, "street", parent, ",".join(street_short_forms(name))))
     return rows
 
 

@@ -203,6 +203,20 @@ def test_home_place_labels_name_texts_by_id_with_a_verdict_and_carry_no_text():
     assert len({(r["home"], r["id"], r["name"]) for r in rows}) == len(rows)
 
 
+def test_street_place_labels_name_texts_by_id_with_a_code_and_a_verdict_and_carry_no_text():
+    """nlp/labels/street_places.csv: each street or town read after its district, read once (session 24)."""
+    from web.areas import unit
+
+    rows = _rows(LABELS / "street_places.csv")
+    assert list(rows[0]) == ["id", "name", "code", "verdict", "note"]
+    for r in rows:
+        assert r["id"].split(":")[0] in ("nlpcc", "moods", "senti", "ner", "hotel", "cec", "govmsg"), r
+        assert r["verdict"] in ("yes", "no", "unsure") and len(r["note"]) <= 60, r
+        found = unit(r["code"])
+        assert found and len(r["code"]) == 9 and r["name"][:2] == found[0][-1][:2], r  # a street, by its stem
+    assert len({(r["id"], r["name"]) for r in rows}) == len(rows)
+
+
 def test_weibo_ner_sentences_and_entity_spans_are_read_from_conll(tmp_path):
     from nlp.datasets import DataMissing, weibo_ner
 
