@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from nlp.datasets import cec, hotel_reviews, weibo_ner, weibo_posts  # noqa: E402
 from nlp.normalize import normalize_text  # noqa: E402
 from nlp.places import PlaceIndex, extract_places  # noqa: E402
-from nlp.tools import figures  # noqa: E402
+from nlp.tools import figures, in_context, verdict_figures  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "home_places.csv"
 HOMES = {"1101": "北京", "3101": "上海", "3301": "杭州", "4401": "广州", "4403": "深圳", "5101": "成都",
@@ -70,10 +70,7 @@ def read_labels(path: Path = LABELS) -> dict[tuple[str, str, str], str]:
 
 def scores(added: dict, labels: dict) -> dict:
     """Precision over the added names read as ``yes`` or ``no`` (``unsure`` ones are read but not counted)."""
-    read = [labels[key] for key in added if key in labels]
-    yes, no = read.count("yes"), read.count("no")
-    return {"added": len(added), "read": len(read), "yes": yes, "no": no,
-            "precision": yes / (yes + no) if yes + no else 0.0, "unread": len(added) - len(read)}
+    return {"added": len(added), **verdict_figures([labels[key] for key in added if key in labels], len(added))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,9 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"all: {figures(scores(added, labels))}")
     if args.show:
         for home, text_id, name in sorted(key for key in added if key not in labels):
-            text = texts[text_id]
-            at = text.find(name)
-            print(home, text_id, name, text[max(0, at - 20):at + len(name) + 20].replace("\n", " "), sep="\t")
+            print(home, text_id, name, in_context(texts[text_id], name), sep="\t")
     return 0
 
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import govmsg  # noqa: E402
 from nlp.places import extract_places  # noqa: E402
-from nlp.tools import figures  # noqa: E402
+from nlp.tools import figures, in_context, verdict_figures  # noqa: E402
 from nlp.tools.home_place_accuracy import real_texts  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "street_places.csv"
@@ -55,9 +55,7 @@ def read_labels(path: Path = LABELS) -> dict[tuple[str, str], tuple[str, str]]:
 def scores(found: dict, labels: dict) -> dict:
     """Precision over the mentions read as ``yes`` or ``no``; a label counts only for the code it was given to."""
     read = [labels[key][1] for key, code in found.items() if key in labels and labels[key][0] == code]
-    yes, no = read.count("yes"), read.count("no")
-    return {"found": len(found), "read": len(read), "yes": yes, "no": no,
-            "precision": yes / (yes + no) if yes + no else 0.0, "unread": len(found) - len(read)}
+    return {"found": len(found), **verdict_figures(read, len(found))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,9 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.show:
         for (text_id, name), code in sorted(found.items()):
             if labels.get((text_id, name), ("",))[0] != code:
-                text = everything[text_id]
-                at = text.find(name)
-                print(text_id, name, code, text[max(0, at - 20):at + len(name) + 20].replace("\n", " "), sep="\t")
+                print(text_id, name, code, in_context(everything[text_id], name), sep="\t")
     return 0
 
 
