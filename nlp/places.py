@@ -74,9 +74,9 @@ _ANONYMISED = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])(?:\d+区|\d*(?:市|县|镇
 _COMMON_END = 20  # a final character shared by this many names is found by the end-character scan
 # What a match must not run into: 东湖区域 is not 东湖区, 海城市场 not 海城市.
 _NOT_AFTER = {"区": "域", "市": "场"}
-# A short form followed by these is a road or building named after the place (南京路, 中山东路, 南京小区).
 _STREET = LEVELS.index("street")
 _STREET_SUFFIX = re.compile("街道|镇|乡")  # a street's or town's, as written after its short form (飞云镇 for 飞云街道)
+# A short form followed by these is a road or building named after the place (南京路, 中山东路, 南京小区).
 _ROAD_AFTER = re.compile(r"[路街巷道桥]|[东西南北中]路|大[道街厦]")
 # Short forms inside everyday words: the form's last character and the next one (河西安置, 东湖北岸, 非常熟悉),
 # or the character before and the form's first one (平安顺利, 指定西...).
@@ -247,7 +247,7 @@ class PlaceIndex:
 
     def _after(self, text: str, at: int, above: tuple[int, ...]) -> _Match | None:
         """A short form right after the name of a unit above it, if there is one: a district's after its city or
-        province (宁波海曙, 上海浦东), a street's or town's after its own district (惠阳淡水, 萧山瓜沥), where it may
+        province (宁波海曙, 上海浦东), a street's or town's after its own district (萧山区瓜沥, 金安区毛坦厂), where it may
         also end in 街道, 镇 or 乡 other than its own (瑞安市飞云镇 for 飞云街道, towns that became streets)."""
         prefixes = tuple(self.codes[u] for u in above)
         for length in self.after_lengths:
