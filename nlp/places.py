@@ -63,7 +63,7 @@ from pathlib import Path
 
 from sheqing.records import PlaceMention
 
-__all__ = ["PlaceIndex", "extract_places", "is_wide", "DEFAULT_TABLE", "ESTATE_SUFFIXES"]
+__all__ = ["PlaceIndex", "extract_places", "is_wide", "DEFAULT_TABLE", "ESTATE_SUFFIXES", "STREET_FORM_SUFFIXES"]
 
 DEFAULT_TABLE = Path(__file__).resolve().parent / "data" / "admin_places.tsv.gz"
 LEVELS = ("province", "city", "district", "street")
@@ -75,7 +75,9 @@ _COMMON_END = 20  # a final character shared by this many names is found by the 
 # What a match must not run into: 东湖区域 is not 东湖区, 海城市场 not 海城市.
 _NOT_AFTER = {"区": "域", "市": "场"}
 _STREET = LEVELS.index("street")
-_STREET_SUFFIX = re.compile("街道|镇|乡")  # a street's or town's, as written after its short form (飞云镇 for 飞云街道)
+# What a street or town is written with after its short form (飞云镇 for 飞云街道); the compiler's stems drop them.
+STREET_FORM_SUFFIXES = ("街道", "镇", "乡")
+_STREET_SUFFIX = re.compile("|".join(STREET_FORM_SUFFIXES))
 # A short form followed by these is a road or building named after the place (南京路, 中山东路, 南京小区).
 _ROAD_AFTER = re.compile(r"[路街巷道桥]|[东西南北中]路|大[道街厦]")
 # Short forms inside everyday words: the form's last character and the next one (河西安置, 东湖北岸, 非常熟悉),

@@ -62,6 +62,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from nlp.places import STREET_FORM_SUFFIXES
 from nlp.segment import jieba_dictionary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,7 +154,7 @@ def district_short_forms(name: str) -> list[str]:
     stem is first an everyday word)."""
     short = autonomous_county_short(name)
     stem = _district_stem(name, short)
-    after = stem and _jieba_tags().get(stem) in ("ns", None)
+    after = stem and _no_other_word(stem)
     home = stem and stem not in EVERYDAY_STEMS
     return [form for form in (short, after and "^" + stem, home and "~" + stem) if form]
 
@@ -164,7 +165,9 @@ def _jieba_tags() -> dict[str, str]:
     return {word: tag for word, _, tag in jieba_dictionary()}
 
 
-STREET_FORM_SUFFIXES = ("街道", "镇", "乡")  # what a street or town is written with after its short form
+def _no_other_word(stem: str) -> bool:
+    """Whether jieba's dictionary knows the stem as a place name or not at all (not 公安, 新华, 团结, 人民)."""
+    return _jieba_tags().get(stem) in ("ns", None)
 
 
 def street_stem(name: str) -> str:
@@ -185,7 +188,7 @@ def street_short_forms(name: str) -> list[str]:
     stem = street_stem(name)
     if not stem:
         return []
-    if _jieba_tags().get(stem) in ("ns", None):
+    if _no_other_word(stem):
         return ["^" + stem]
     return ["^" + stem + suffix for suffix in STREET_FORM_SUFFIXES if not name.endswith(suffix)]
 
