@@ -10,8 +10,10 @@ placed in the hierarchy (administrative codes nest: 330106001 is in 330106): a p
 searched as asked, an area inside the place is searched instead of it (a street office asking for its
 district gets its streets), a place elsewhere gives nothing. A place the table does not know (a housing
 estate, an anonymised name) is matched as written and intersected with the areas by id (``Scope.filters``).
-With a home area, a district of the home city asked for by its short name (拱墅) is placed by its code, as
-the place extractor reads posts, so it finds 拱墅区 as well, for an admin too.
+With a home area, a name read the way the place extractor reads posts of the home city is placed by that
+reading's code, for an admin too: a district's short name (拱墅 finds 拱墅区), a street's or town's (瓜沥 finds
+瓜沥镇 of 萧山), and a street or town written with another suffix (瓜沥街道; 飞云镇 in Wenzhou is 瑞安's 飞云街道,
+not the 飞云镇 of Gansu that the name alone gives).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def resolve_area(text: str, home: str = "") -> Area:
         raise AreaError("an empty area")
     if text.isdigit() and unit(text) is None:
         raise AreaError(f"no administrative unit has the code {text}")
-    codes = candidate_codes(text) or _home_district(text, home)
+    codes = candidate_codes(text)
+    codes = _home_reading(text, home, codes) or codes
     if not codes:
         return Area(name=text)  # an anonymised or unlisted name: matched as written
     if len(codes) > 1 and home:
@@ -78,11 +81,24 @@ def resolve_area(text: str, home: str = "") -> Area:
     return Area(name=names[-1], code=codes[0])
 
 
-def _home_district(text: str, home: str) -> tuple[str, ...]:
-    """The code of a district of the home city named by its short form (拱墅 with home 3301), as posts are read."""
+def _home_reading(text: str, home: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """The codes of the home city's units a name stands for as posts there are read, where the ``codes`` the
+    name alone gives (``candidate_codes``) hold no unit of that city; ``()`` otherwise, and without a home.
+    A district's short form (拱墅 with home 3301), a street's or town's (瓜沥: 萧山's 瓜沥镇), or one written
+    with another of ``STREET_FORM_SUFFIXES`` (瓜沥街道; 飞云镇 with home 3303: 瑞安's 飞云街道). Units inside
+    the home area first; a unit inside another of them left out (临平: the district, not its 临平街道)."""
+    from nlp.places import STREET_FORM_SUFFIXES
+
+    city = home[:4]
+    if not city or any(code.startswith(city) for code in codes):
+        return ()
     index, _ = _index()
-    units = index.home_short_forms(home)[0].get(text, ())
-    return tuple(index.codes[u] for u in units)
+    stem = next((text[:-len(s)] for s in STREET_FORM_SUFFIXES if text.endswith(s)), text)
+    units = (index.home_short_forms(home)[0].get(text) or index.after.get(text)
+             or (index.after.get(stem, ()) if len(stem) > 1 else ()))
+    found = [index.codes[u] for u in units if index.codes[u].startswith(city)]
+    found = [c for c in found if c.startswith(home)] or found
+    return tuple(c for c in found if not any(c != other and c.startswith(other) for other in found))
 
 
 def place_values(places: Iterable[PlaceMention]) -> set[str]:
@@ -134,18 +150,18 @@ class Scope:
     def narrow(self, place: str) -> tuple[str, ...] | None:
         """The place filter for ``place`` within the areas; () when none of it is theirs; None when unknown.
 
-        A home district's short form (拱墅) is searched by its code as well, so that it finds the posts that
-        wrote 拱墅区 as well as those that wrote 拱墅."""
+        A name with a reading in the home city (``_home_reading``: 拱墅, 瓜沥) is searched by that reading's code
+        as well, so that it finds the posts that wrote 拱墅区 as well as those that wrote 拱墅."""
         place = place.strip()
         codes = candidate_codes(place)
-        short = () if codes else _home_district(place, self.home)
+        local = _home_reading(place, self.home, codes)
         if self.everything:
-            return (place, *short)
+            return (place, *local)
         same = [a.value for a in self.areas if place in (a.name, a.code)]
         if same:
             return tuple(same)
         coded = [a for a in self.areas if a.code]
-        codes = codes or short
+        codes = local or codes
         if not codes:
             return None
         inside = [c for c in codes if any(c.startswith(a.code) for a in coded)]

@@ -135,6 +135,21 @@ def test_a_home_districts_short_form_is_searched_by_its_code_too():
     assert Scope((Area("西湖区", "330106"),)).narrow("拱墅") is None  # without a home: unknown, by id
 
 
+
+def test_a_home_streets_or_towns_short_or_other_suffixed_form_is_searched_by_its_code_too():
+    assert Scope(None, "3301").narrow("瓜沥") == ("瓜沥", "330109113")  # 萧山's 瓜沥镇, as the extractor reads 萧山区瓜沥
+    assert Scope(None, "3301").narrow("瓜沥街道") == ("瓜沥街道", "330109113")  # another suffix: the same town
+    assert Scope(None, "3301").narrow("北山") == ("北山", "330106002")  # the home city's one of 7 北山街道
+    assert Scope(None, "3301").narrow("临平") == ("临平", "330113")  # the district, not its street 临平街道 as well
+    assert Scope(None, "3303").narrow("飞云镇") == ("飞云镇", "330381009")  # 瑞安's 飞云街道, not Gansu's 飞云镇
+    assert Scope(None, "3301").narrow("北山街道") == ("北山街道",)  # a full name of the home city: by itself
+    assert Scope(None, "4401").narrow("瓜沥") == ("瓜沥",) and Scope(None).narrow("瓜沥") == ("瓜沥",)
+    assert Scope((Area("萧山区", "330109"),), "3301").narrow("瓜沥") == ("330109113",)  # inside: as asked
+    assert Scope((Area("西湖区", "330106"),), "3301").narrow("瓜沥") == ()  # elsewhere: nothing
+    assert resolve_area("瓜沥", "3301") == Area("瓜沥镇", "330109113")
+    assert resolve_area("飞云镇", "3303") == Area("飞云街道", "330381009")
+    assert resolve_area("飞云镇") == Area("飞云镇", "620821106")  # without a home: the name's own unit
+
 def test_chart_geometry():
     assert [nice_max(v) for v in (0, 3, 5, 9, 21, 180, 5000)] == [4, 4, 8, 12, 24, 200, 6000]
     from datetime import datetime
