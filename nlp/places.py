@@ -230,28 +230,30 @@ class PlaceIndex:
             if start < reach:
                 continue
             form = text[start:end]
-            entry = forms.get(form)
-            if entry is not None:
-                units, short = entry
-                kept = self._keep(text, start, end, short, forms)
-            else:  # a district's short form in the monitor's own city (拱墅德胜西路)
-                units, kept = home_forms[form], self._keep(text, start, end, True, forms, whole=True)
-            if kept:
+            units, short = self._units(form, home_forms)
+            # (a district's short form in the monitor's own city, 拱墅德胜西路, only where it is a word of its own)
+            if self._keep(text, start, end, short, forms, whole=form not in forms):
                 reach = end
                 level = min(self.levels[u] for u in units)
                 matches.append(_Match(start, end, form, units, LEVELS[level]))
                 if text[end:end + 2] in self.after_heads:
-                    below = self._after(text, end, units)
-                    if below is not None and not self._named_below(text, end, found, units, home_forms):
+                    prefixes = tuple(self.codes[u] for u in units)
+                    below = self._after(text, end, units, prefixes)
+                    if below is not None and not self._named_below(text, end, found, prefixes, home_forms):
                         matches.append(below)
                         reach = below.end
         return matches
 
-    def _after(self, text: str, at: int, above: tuple[int, ...]) -> _Match | None:
+    def _units(self, form: str, home_forms: dict) -> tuple[tuple[int, ...], bool]:
+        """The units a name found may stand for, and whether it is a short form (a home district's is)."""
+        entry = self.forms.get(form)
+        return entry if entry is not None else (home_forms.get(form, ()), True)
+
+    def _after(self, text: str, at: int, above: tuple[int, ...], prefixes: tuple[str, ...]) -> _Match | None:
         """A short form right after the name of a unit above it, if there is one: a district's after its city or
         province (宁波海曙, 上海浦东), a street's or town's after its own district (萧山区瓜沥, 金安区毛坦厂), where it may
-        also end in 街道, 镇 or 乡 other than its own (瑞安市飞云镇 for 飞云街道, towns that became streets)."""
-        prefixes = tuple(self.codes[u] for u in above)
+        also end in 街道, 镇 or 乡 other than its own (瑞安市飞云镇 for 飞云街道, towns that became streets).
+        ``prefixes``: the codes of ``above``."""
         for length in self.after_lengths:
             units = self.after.get(text[at:at + length])
             if units is None:
@@ -269,15 +271,13 @@ class PlaceIndex:
             return _Match(at, end, text[at:end], units, LEVELS[min(self.levels[u] for u in units)])
         return None
 
-    def _named_below(self, text: str, at: int, found: list, above: tuple[int, ...], home_forms: dict) -> bool:
-        """Whether a name found at ``at`` may stand for a unit inside one of ``above`` (宁波海曙区, 四川广安,
-        萧山区瓜沥镇), which then wins over a short form there; a name of units elsewhere only loses to one (瑞安市
-        飞云镇: 飞云镇 is a town of Gansu, 飞云街道 the street of 瑞安)."""
-        prefixes = tuple(self.codes[u] for u in above)
+    def _named_below(self, text: str, at: int, found: list, prefixes: tuple[str, ...], home_forms: dict) -> bool:
+        """Whether a name found at ``at`` may stand for a unit inside one of the units with codes ``prefixes``
+        (宁波海曙区, 四川广安, 萧山区瓜沥镇), which then wins over a short form there; a name of units elsewhere only
+        loses to one (瑞安市飞云镇: 飞云镇 is a town of Gansu, 飞云街道 the street of 瑞安)."""
         for start, negative_length in found:
             if start == at:
-                form = text[at:at - negative_length]
-                units = self.forms[form][0] if form in self.forms else home_forms.get(form, ())
+                units, _ = self._units(text[at:at - negative_length], home_forms)
                 if any(self.codes[u].startswith(prefixes) for u in units):
                     return True
         return False
