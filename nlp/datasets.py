@@ -8,6 +8,8 @@
 - ``corrections(path)``: category/risk corrections made by monitors, for retraining.
 - ``weibo_posts()``: the real Weibo posts of the emotion sets, by id, without labels (``nlp/labels/weibo_risk.csv``
   rates some of them for risk, to measure the risk rules on social-media text).
+- ``weibo_read_sentiment(split)``: 677 of those posts, most of them about harm, rated for sentiment by reading
+  (``nlp/labels/weibo_sentiment.csv``); ``dev`` trains, ``test`` is only measured.
 - ``hotel_reviews()``: real hotel reviews (ChnSentiCorp), by id, without labels (``nlp/labels/home_places.csv``
   reads the district names some of them use, to measure the place extractor's short forms in a home city).
 - ``weibo_ner(split)``: the Weibo NER sentences (``train``, ``dev``, ``test``) as written, with their entity spans
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "hotel_reviews", "weibo_ner",
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_read_sentiment", "weibo_read_ids", "hotel_reviews", "weibo_ner",
            "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
@@ -91,6 +93,24 @@ def weibo_posts(data_dir: Path | None = None) -> dict[str, str]:
                 next(rows, None)
             out.update((f"{prefix}:{n}", normalize_text(row[1])) for n, row in enumerate(rows, 1) if len(row) > 1)
     return out
+
+
+def weibo_read_sentiment(split: str, data_dir: Path | None = None) -> list[Example]:
+    """Real Weibo posts, most of them about harm, rated for sentiment by reading (``nlp/labels/weibo_sentiment.csv``),
+    of one ``split``: ``dev`` trains the default model, ``test`` is only measured
+    (``nlp/tools/weibo_sentiment_accuracy.py``)."""
+    if split not in ("dev", "test"):
+        raise ValueError("split must be 'dev' or 'test'")
+    posts = weibo_posts(data_dir)
+    with open(LABELS_DIR / "weibo_sentiment.csv", encoding="utf-8", newline="") as fh:
+        return [Example(row["post_id"], posts[row["post_id"]], None, None, row["sentiment"], "weibo_read")
+                for row in csv.DictReader(fh) if row["split"] == split]
+
+
+def weibo_read_ids() -> set[str]:
+    """The ids of every post of ``nlp/labels/weibo_sentiment.csv`` (both splits)."""
+    with open(LABELS_DIR / "weibo_sentiment.csv", encoding="utf-8", newline="") as fh:
+        return {row["post_id"] for row in csv.DictReader(fh)}
 
 
 def hotel_reviews(data_dir: Path | None = None) -> dict[str, str]:

@@ -6,7 +6,11 @@ train: they sit in the training part of every fold, weighed as ``sheqing train``
 the default classifier with its sentiment head only, fitted without tuning its temperature and offsets, so
 the figure is the head's own, before the offsets that ``sheqing train`` adds for the board.
 
-    python nlp/tools/cv_sentiment.py [--thanks-weight W]
+The Weibo posts rated for sentiment by reading (``weibo_read_sentiment("dev")``, a forum's register) are
+folded and scored with the board's messages, each part's figures printed apart; ``--read-weight`` weighs
+them in training (0: they are only scored, as the model without them would see them).
+
+    python nlp/tools/cv_sentiment.py [--thanks-weight W] [--read-weight W] [--weibo-per-class N]
 
 ``--thanks-weight 0`` leaves the written thanks out.
 """
@@ -21,23 +25,31 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import govmsg, written_thanks  # noqa: E402
+from nlp.datasets import govmsg, weibo_read_sentiment, written_thanks  # noqa: E402
 from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
-from nlp.train import THANKS_WEIGHT, example_weights, weibo_sentiment  # noqa: E402
+from nlp.train import READ_WEIGHT, THANKS_WEIGHT, WEIBO_PER_CLASS, example_weights, weibo_sentiment  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--thanks-weight", type=float, default=THANKS_WEIGHT)
+    ap.add_argument("--read-weight", type=float, default=READ_WEIGHT)
+    ap.add_argument("--weibo-per-class", type=int, default=WEIBO_PER_CLASS,
+                    help="Posts of each sentiment drawn from the Weibo emotion set's own labels.")
     args = ap.parse_args()
     board = [e for e in govmsg("train") if e.sentiment]
+    read = weibo_read_sentiment("dev")
     thanks = written_thanks() if args.thanks_weight > 0 else []
-    y = np.array([e.sentiment for e in board])
     predicted = np.array([p.label for p in out_of_fold(
-        board, weibo_sentiment() + thanks, "sentiment",
-        lambda fold: example_weights(fold, thanks_weight=args.thanks_weight))], dtype=object)
-    print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; board messages scored: {len(board)}")
-    print_scores("sentiment", y, predicted.astype(str))
+        board + read, weibo_sentiment(args.weibo_per_class) + thanks, "sentiment",
+        lambda fold: example_weights(fold, thanks_weight=args.thanks_weight, read_weight=args.read_weight))],
+        dtype=str)
+    print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; Weibo posts read: {len(read)} at weight "
+          f"{args.read_weight:g}; Weibo emotion posts: {args.weibo_per_class} a sentiment; board messages scored: "
+          f"{len(board)}")
+    for name, part in (("board", slice(0, len(board))), ("Weibo posts read", slice(len(board), None))):
+        print(f"{name}:")
+        print_scores("sentiment", np.array([e.sentiment for e in (board + read)[part]]), predicted[part])
 
 
 if __name__ == "__main__":

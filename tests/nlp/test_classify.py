@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -325,6 +326,25 @@ def test_the_model_version_names_its_labels_and_parameters(tmp_path, monkeypatch
     written = [replace(examples[0], source="letter"), replace(examples[1], source="thanks"), examples[2]]
     assert example_weights(written) == [LETTER_WEIGHT, THANKS_WEIGHT, 1.0]
 
+
+
+def test_weibo_posts_read_for_sentiment_train_with_their_dev_half_only(shared_data):
+    """The Weibo posts rated for sentiment by reading train the default model with their dev half, as read;
+    their test half, which measures the model, trains neither as read nor among the Weibo emotion set's own
+    labels, from which the default model draws its sample of posts."""
+    from nlp.datasets import weibo_read_ids, weibo_read_sentiment
+    from nlp.train import READ_WEIGHT, WEIBO_PER_CLASS, example_weights, weibo_sentiment
+
+    shared_data("emotion")
+    dev, test = weibo_read_sentiment("dev"), weibo_read_sentiment("test")
+    assert len(dev) + len(test) == len(weibo_read_ids()) == 677
+    assert all(e.source == "weibo_read" and e.sentiment and not e.category and not e.risk for e in dev)
+    assert example_weights(dev[:1]) == [READ_WEIGHT]
+    sample = weibo_sentiment()
+    assert {e.id.replace("weibo:", "nlpcc:") for e in sample}.isdisjoint(weibo_read_ids())
+    assert Counter(e.sentiment for e in sample) == dict.fromkeys(("neutral", "positive", "negative"), WEIBO_PER_CLASS)
+    with pytest.raises(ValueError, match="split must be"):
+        weibo_read_sentiment("train")
 
 def test_a_corrections_file_with_a_label_outside_the_taxonomy_stops_training(tmp_path):
     """A typed label ("gas") would train a class of its own: the file is refused by line before any training,

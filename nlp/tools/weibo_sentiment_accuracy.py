@@ -1,0 +1,68 @@
+"""How the sentiment head rates real Weibo posts, most of them about harm: a community forum's register,
+where the government board's letters (``sheqing eval``) say little about how a short post that tells of a
+fire, a fight or a broken lift reads.
+
+Labels: ``nlp/labels/weibo_sentiment.csv`` (post id, stratum, frame, split, sentiment, annotator): the 677 posts of
+``weibo_risk.csv`` rated for sentiment by reading (the labels README says how), with that file's split:
+``dev`` trains the default model (``nlp.train``), ``test`` is only measured. Its strata: every post the risk
+rules flagged when that sample was drawn (427), 200 other posts that name a hazard, 50 of the rest; figures
+here are over the posts as drawn, not weighted back to all posts.
+
+    python nlp/tools/weibo_sentiment_accuracy.py [MODEL.skops ...]   (default: the shipped model)
+
+Prints, per model and split, macro-F1, accuracy, each class's precision and recall, and how many posts read
+as negative the model calls positive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nlp.datasets import weibo_posts  # noqa: E402
+from sheqing.records import SENTIMENTS  # noqa: E402
+
+LABELS = Path(__file__).resolve().parents[1] / "labels" / "weibo_sentiment.csv"
+
+
+def read_labels(path: Path = LABELS) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def scores(truth: list[str], predicted: list[str]) -> dict:
+    """Macro-F1 and accuracy over the classes present, each class's precision and recall, and the posts read
+    as negative that are called positive."""
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    present = [c for c in SENTIMENTS if c in truth]
+    precision, recall, _, support = precision_recall_fscore_support(truth, predicted, labels=present, zero_division=0)
+    return {"posts": len(truth), "macro_f1": float(f1_score(truth, predicted, labels=present, average="macro")),
+            "accuracy": sum(t == p for t, p in zip(truth, predicted)) / len(truth),
+            **{f"{c} P/R": f"{p:.3f}/{r:.3f} ({n})" for c, p, r, n in zip(present, precision, recall, support)},
+            "negative called positive": sum(t == "negative" and p == "positive" for t, p in zip(truth, predicted))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="*", help="Model files (default: the shipped model).")
+    args = ap.parse_args()
+    from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+    from nlp.tools import figures
+
+    rows, posts = read_labels(), weibo_posts()
+    texts = [posts[row["post_id"]] for row in rows]
+    for path in args.models or [DEFAULT_MODEL_PATH]:
+        predicted = [p.label for p in PostClassifier.load(path).predict(texts)["sentiment"]]
+        print(path)
+        for split in ("dev", "test"):
+            pairs = [(row["sentiment"], label) for row, label in zip(rows, predicted) if row["split"] == split]
+            print(f"  {split:5} {figures(scores(*map(list, zip(*pairs))))}")
+
+
+if __name__ == "__main__":
+    main()
