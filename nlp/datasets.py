@@ -27,8 +27,8 @@ from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_read_sentiment", "weibo_read_ids", "hotel_reviews", "weibo_ner",
-           "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_read_sentiment",
+           "weibo_read_ids", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -102,15 +102,18 @@ def weibo_read_sentiment(split: str, data_dir: Path | None = None) -> list[Examp
     if split not in ("dev", "test"):
         raise ValueError("split must be 'dev' or 'test'")
     posts = weibo_posts(data_dir)
-    with open(LABELS_DIR / "weibo_sentiment.csv", encoding="utf-8", newline="") as fh:
-        return [Example(row["post_id"], posts[row["post_id"]], None, None, row["sentiment"], "weibo_read")
-                for row in csv.DictReader(fh) if row["split"] == split]
+    return [Example(row["post_id"], posts[row["post_id"]], None, None, row["sentiment"], "weibo_read")
+            for row in _weibo_read_rows() if row["split"] == split]
 
 
 def weibo_read_ids() -> set[str]:
     """The ids of every post of ``nlp/labels/weibo_sentiment.csv`` (both splits)."""
+    return {row["post_id"] for row in _weibo_read_rows()}
+
+
+def _weibo_read_rows() -> list[dict]:
     with open(LABELS_DIR / "weibo_sentiment.csv", encoding="utf-8", newline="") as fh:
-        return {row["post_id"] for row in csv.DictReader(fh)}
+        return list(csv.DictReader(fh))
 
 
 def hotel_reviews(data_dir: Path | None = None) -> dict[str, str]:

@@ -17,21 +17,13 @@ as negative the model calls positive.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import weibo_posts  # noqa: E402
+from nlp.datasets import weibo_read_sentiment  # noqa: E402
 from sheqing.records import SENTIMENTS  # noqa: E402
-
-LABELS = Path(__file__).resolve().parents[1] / "labels" / "weibo_sentiment.csv"
-
-
-def read_labels(path: Path = LABELS) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def scores(truth: list[str], predicted: list[str]) -> dict:
@@ -54,14 +46,13 @@ def main() -> None:
     from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
     from nlp.tools import figures
 
-    rows, posts = read_labels(), weibo_posts()
-    texts = [posts[row["post_id"]] for row in rows]
+    splits = {split: weibo_read_sentiment(split) for split in ("dev", "test")}
     for path in args.models or [DEFAULT_MODEL_PATH]:
-        predicted = [p.label for p in PostClassifier.load(path).predict(texts)["sentiment"]]
+        model = PostClassifier.load(path)
         print(path)
-        for split in ("dev", "test"):
-            pairs = [(row["sentiment"], label) for row, label in zip(rows, predicted) if row["split"] == split]
-            print(f"  {split:5} {figures(scores(*map(list, zip(*pairs))))}")
+        for split, examples in splits.items():
+            predicted = model.predict([e.text for e in examples])["sentiment"]
+            print(f"  {split:5} {figures(scores([e.sentiment for e in examples], [p.label for p in predicted]))}")
 
 
 if __name__ == "__main__":

@@ -187,10 +187,10 @@ def test_weibo_sentiment_labels_rate_the_risk_samples_posts_once_and_measure_the
     (nlp/tools/weibo_sentiment_accuracy.py)."""
     from nlp.classify import PostClassifier
     from nlp.datasets import weibo_posts
-    from nlp.tools.weibo_sentiment_accuracy import read_labels, scores
+    from nlp.tools.weibo_sentiment_accuracy import scores
 
     shared_data("emotion")
-    rows, posts = read_labels(), weibo_posts()
+    rows, posts = _rows(LABELS / "weibo_sentiment.csv"), weibo_posts()
     risk = {r["post_id"]: r for r in _rows(LABELS / "weibo_risk.csv")}
     selection = {r["post_id"]: r for r in _rows(LABELS / "weibo_risk_selection.csv")}
     assert len(rows) == len({r["post_id"] for r in rows}) == len(risk) == 677
