@@ -114,7 +114,7 @@ def place_values(places: Iterable[PlaceMention]) -> set[str]:
 @dataclass(frozen=True)
 class Scope:
     """The areas a user sees (None: everything), and the home area (``SHEQING_HOME_AREA``) that lets a place
-    asked for be a district of the home city named by its short form (拱墅 with home 3301)."""
+    asked for be read as in posts of the home city (``_home_reading``: 拱墅, 瓜沥 with home 3301)."""
 
     areas: tuple[Area, ...] | None
     home: str = ""

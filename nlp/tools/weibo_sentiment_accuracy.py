@@ -29,11 +29,11 @@ from sheqing.records import SENTIMENTS  # noqa: E402
 def scores(truth: list[str], predicted: list[str]) -> dict:
     """Macro-F1 and accuracy over the classes present, each class's precision and recall, and the posts read
     as negative that are called positive."""
-    from sklearn.metrics import f1_score, precision_recall_fscore_support
+    from sklearn.metrics import precision_recall_fscore_support
 
     present = [c for c in SENTIMENTS if c in truth]
-    precision, recall, _, support = precision_recall_fscore_support(truth, predicted, labels=present, zero_division=0)
-    return {"posts": len(truth), "macro_f1": float(f1_score(truth, predicted, labels=present, average="macro")),
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=present, zero_division=0)
+    return {"posts": len(truth), "macro_f1": float(f1.mean()),
             "accuracy": sum(t == p for t, p in zip(truth, predicted)) / len(truth),
             **{f"{c} P/R": f"{p:.3f}/{r:.3f} ({n})" for c, p, r, n in zip(present, precision, recall, support)},
             "negative called positive": sum(t == "negative" and p == "positive" for t, p in zip(truth, predicted))}
