@@ -8,6 +8,8 @@
 - ``corrections(path)``: category/risk corrections made by monitors, for retraining.
 - ``weibo_posts()``: the real Weibo posts of the emotion sets, by id, without labels (``nlp/labels/weibo_risk.csv``
   rates some of them for risk, to measure the risk rules on social-media text).
+- ``weibo_emotions()``: the NLPCC 2013 posts of those sets with their emotion labels (the default model's
+  sentiment sample, ``nlp.train.weibo_sentiment``).
 - ``weibo_read_sentiment(split)``: 677 of those posts, most of them about harm, rated for sentiment by reading
   (``nlp/labels/weibo_sentiment.csv``); ``dev`` trains, ``test`` is only measured.
 - ``hotel_reviews()``: real hotel reviews (ChnSentiCorp), by id, without labels (``nlp/labels/home_places.csv``
@@ -22,13 +24,14 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .normalize import normalize_text
 
-__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_read_sentiment",
-           "weibo_read_ids", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
+__all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
+           "weibo_read_sentiment", "weibo_read_ids", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -83,16 +86,26 @@ WEIBO_FILES = {"nlpcc": ("nlpcc2013_weibo_emotion.tsv", True), "moods": ("simpli
                "senti": ("weibo_senti_subset.csv", True)}
 
 
+def _weibo_rows(prefix: str, data_dir: Path | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(row number from 1, row as read) of each post of one emotion file (``WEIBO_FILES``)."""
+    name, header = WEIBO_FILES[prefix]
+    with open(_need((data_dir or shared_data_dir()) / "emotion" / name), encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        if header:
+            next(rows, None)
+        yield from ((n, row) for n, row in enumerate(rows, 1) if len(row) > 1)
+
+
 def weibo_posts(data_dir: Path | None = None) -> dict[str, str]:
     """The Weibo posts of the emotion sets (``WEIBO_FILES``), normalised, by id; their emotion labels are not read."""
-    out = {}
-    for prefix, (name, header) in WEIBO_FILES.items():
-        with open(_need((data_dir or shared_data_dir()) / "emotion" / name), encoding="utf-8", newline="") as fh:
-            rows = csv.reader(fh)
-            if header:
-                next(rows, None)
-            out.update((f"{prefix}:{n}", normalize_text(row[1])) for n, row in enumerate(rows, 1) if len(row) > 1)
-    return out
+    return {f"{prefix}:{n}": normalize_text(row[1])
+            for prefix in WEIBO_FILES for n, row in _weibo_rows(prefix, data_dir)}
+
+
+def weibo_emotions(data_dir: Path | None = None) -> list[tuple[int, str, str]]:
+    """(row number, emotion label, text as written) of each NLPCC 2013 post: the post ``nlpcc:N`` of
+    ``weibo_posts``."""
+    return [(n, row[0], row[1]) for n, row in _weibo_rows("nlpcc", data_dir)]
 
 
 def weibo_read_sentiment(split: str, data_dir: Path | None = None) -> list[Example]:

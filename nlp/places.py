@@ -211,6 +211,16 @@ class PlaceIndex:
             self._homes[home] = forms, _trie_pattern(forms) if forms else None
         return self._homes[home]
 
+    def home_readings(self, name: str, home: str) -> list[str]:
+        """The codes of the home city's units (``home[:4]``) that a name stands for as ``extract`` reads posts of
+        that home: a district's short form (拱墅 with home 3301), a street's or town's (瓜沥: 萧山's 瓜沥镇), or one
+        written with another of ``STREET_FORM_SUFFIXES`` (瓜沥街道)."""
+        city = home[:4]
+        stem = next((name[:-len(s)] for s in STREET_FORM_SUFFIXES if name.endswith(s)), name)
+        units = (self.home_short_forms(home)[0].get(name) or self.after.get(name)
+                 or (self.after.get(stem, ()) if len(stem) > 1 else ()))
+        return [self.codes[u] for u in units if self.codes[u].startswith(city)]
+
     def _find_names(self, text: str, home_forms: dict, home_pattern: re.Pattern | None) -> list[_Match]:
         found = []
         forms, tails = self.forms, self.tails

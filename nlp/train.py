@@ -42,8 +42,8 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sheqing.records import CATEGORIES, RISKS, SENTIMENTS
 
 from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier
-from .datasets import (Example, cec, govmsg, guide_examples, shared_data_dir, weibo_read_ids, weibo_read_sentiment,
-                       written_letters, written_thanks)
+from .datasets import (Example, cec, govmsg, guide_examples, shared_data_dir, weibo_emotions, weibo_read_ids,
+                       weibo_read_sentiment, written_letters, written_thanks)
 from .normalize import normalize_text
 from .risk_rules import apply_floor, risk_floor
 
@@ -59,21 +59,16 @@ _WEIBO_MAP = {"none": "neutral", "happiness": "positive", "like": "positive", "a
 
 
 def weibo_sentiment(n_per_class: int = WEIBO_PER_CLASS, data_dir: Path | None = None) -> list[Example]:
-    path = (data_dir or shared_data_dir()) / "emotion" / "nlpcc2013_weibo_emotion.tsv"
-    if not path.exists():
-        raise FileNotFoundError(f"needed data file is missing: {path}")
     by_label: dict[str, list[tuple[int, str]]] = {"neutral": [], "positive": [], "negative": []}
     read = weibo_read_ids()  # rated by reading: the dev half trains as read, the test half never trains
-    with open(path, encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.reader(fh)):
-            if i == 0 or len(row) < 2 or row[0] not in _WEIBO_MAP or f"nlpcc:{i}" in read:
-                continue
-            by_label[_WEIBO_MAP[row[0]]].append((i, row[1]))
+    for n, emotion, text in weibo_emotions(data_dir):
+        if emotion in _WEIBO_MAP and f"nlpcc:{n}" not in read:
+            by_label[_WEIBO_MAP[emotion]].append((n, text))
     rng = random.Random(SEED)
     out = []
     for label, rows in by_label.items():
-        for i, text in rng.sample(rows, min(n_per_class, len(rows))):
-            out.append(Example(f"weibo:{i}", normalize_text(text), None, None, label, "weibo"))
+        for n, text in rng.sample(rows, min(n_per_class, len(rows))):
+            out.append(Example(f"weibo:{n}", normalize_text(text), None, None, label, "weibo"))
     return out
 
 

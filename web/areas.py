@@ -83,20 +83,13 @@ def resolve_area(text: str, home: str = "") -> Area:
 
 def _home_reading(text: str, home: str, codes: tuple[str, ...]) -> tuple[str, ...]:
     """The codes of the home city's units a name stands for as posts there are read, where the ``codes`` the
-    name alone gives (``candidate_codes``) hold no unit of that city; ``()`` otherwise, and without a home.
-    A district's short form (拱墅 with home 3301), a street's or town's (瓜沥: 萧山's 瓜沥镇), or one written
-    with another of ``STREET_FORM_SUFFIXES`` (瓜沥街道; 飞云镇 with home 3303: 瑞安's 飞云街道). Units inside
-    the home area first; a unit inside another of them left out (临平: the district, not its 临平街道)."""
-    from nlp.places import STREET_FORM_SUFFIXES
-
+    name alone gives (``candidate_codes``) hold no unit of that city; ``()`` otherwise, and without a home
+    (``PlaceIndex.home_readings``: 拱墅, 瓜沥, 瓜沥街道; 飞云镇 with home 3303 is 瑞安's 飞云街道). Units inside the
+    home area first; a unit inside another of them left out (临平: the district, not its 临平街道)."""
     city = home[:4]
     if not city or any(code.startswith(city) for code in codes):
         return ()
-    index, _ = _index()
-    stem = next((text[:-len(s)] for s in STREET_FORM_SUFFIXES if text.endswith(s)), text)
-    units = (index.home_short_forms(home)[0].get(text) or index.after.get(text)
-             or (index.after.get(stem, ()) if len(stem) > 1 else ()))
-    found = [index.codes[u] for u in units if index.codes[u].startswith(city)]
+    found = _index()[0].home_readings(text, home)
     found = [c for c in found if c.startswith(home)] or found
     return tuple(c for c in found if not any(c != other and c.startswith(other) for other in found))
 
