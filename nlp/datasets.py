@@ -31,7 +31,7 @@ from pathlib import Path
 from .normalize import normalize_text
 
 __all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
-           "weibo_read_sentiment", "weibo_read_ids", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
+           "weibo_read_sentiment", "weibo_read_ids", "written_complaints", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -219,6 +219,13 @@ def written_thanks() -> list[Example]:
     """Thanks and praise the team wrote, in the board's manner and a forum's (``nlp/labels/written_thanks.csv``):
     training only, sentiment only (``positive``); none copies a real message."""
     return _written("written_thanks.csv", "thanks")
+
+
+def written_complaints() -> list[Example]:
+    """Complaints the team wrote in a forum's voice, each about a subject of one of the written thanks
+    (``nlp/labels/written_complaints.csv``): training only, sentiment only (``negative``); none copies a real
+    message."""
+    return _written("written_complaints.csv", "complaint")
 
 
 def _written(name: str, source: str) -> list[Example]:

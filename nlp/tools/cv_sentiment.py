@@ -1,8 +1,8 @@
 """Grouped 5-fold cross-validation of the sentiment head on the train split (never on the held-out split).
 
 Folds keep near-duplicate groups together; the score is macro-F1 (and per-class F1) over the board's
-messages only. The Weibo sample and the thanks the team wrote (``nlp/labels/written_thanks.csv``) only ever
-train: they sit in the training part of every fold, weighed as ``sheqing train`` weighs them. The model is
+messages only. The Weibo sample and the thanks and complaints the team wrote (``nlp/labels/written_thanks.csv``,
+``written_complaints.csv``) only ever train: they sit in the training part of every fold, weighed as ``sheqing train`` weighs them. The model is
 the default classifier with its sentiment head only, fitted without tuning its temperature and offsets, so
 the figure is the head's own, before the offsets that ``sheqing train`` adds for the board.
 
@@ -10,9 +10,11 @@ The Weibo posts rated for sentiment by reading (``weibo_read_sentiment("dev")``,
 folded and scored with the board's messages, each part's figures printed apart; ``--read-weight`` weighs
 them in training (0: they are only scored, as the model without them would see them).
 
-    python nlp/tools/cv_sentiment.py [--thanks-weight W] [--read-weight W] [--weibo-per-class N]
+    python nlp/tools/cv_sentiment.py [--thanks-weight W] [--complaint-weight W] [--read-weight W]
+                                     [--weibo-per-class N]
 
-``--thanks-weight 0`` leaves the written thanks out.
+``--thanks-weight 0`` leaves the written thanks out, ``--complaint-weight 0`` the written complaints
+(``nlp/labels/written_complaints.csv``).
 """
 
 from __future__ import annotations
@@ -25,14 +27,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import govmsg, weibo_read_sentiment, written_thanks  # noqa: E402
+from nlp.datasets import govmsg, weibo_read_sentiment, written_complaints, written_thanks  # noqa: E402
 from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
-from nlp.train import READ_WEIGHT, THANKS_WEIGHT, WEIBO_PER_CLASS, example_weights, weibo_sentiment  # noqa: E402
+from nlp.train import (COMPLAINT_WEIGHT, READ_WEIGHT, THANKS_WEIGHT, WEIBO_PER_CLASS, example_weights,  # noqa: E402
+                       weibo_sentiment)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--thanks-weight", type=float, default=THANKS_WEIGHT)
+    ap.add_argument("--complaint-weight", type=float, default=COMPLAINT_WEIGHT)
     ap.add_argument("--read-weight", type=float, default=READ_WEIGHT)
     ap.add_argument("--weibo-per-class", type=int, default=WEIBO_PER_CLASS,
                     help="Posts of each sentiment drawn from the Weibo emotion set's own labels.")
@@ -40,11 +44,13 @@ def main() -> None:
     board = [e for e in govmsg("train") if e.sentiment]
     read = weibo_read_sentiment("dev")
     thanks = written_thanks() if args.thanks_weight > 0 else []
+    complaints = written_complaints() if args.complaint_weight > 0 else []
     predicted = np.array([p.label for p in out_of_fold(
-        board + read, weibo_sentiment(args.weibo_per_class) + thanks, "sentiment",
-        lambda fold: example_weights(fold, thanks_weight=args.thanks_weight, read_weight=args.read_weight))],
-        dtype=str)
-    print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; Weibo posts read: {len(read)} at weight "
+        board + read, weibo_sentiment(args.weibo_per_class) + thanks + complaints, "sentiment",
+        lambda fold: example_weights(fold, thanks_weight=args.thanks_weight, read_weight=args.read_weight,
+                                     complaint_weight=args.complaint_weight))], dtype=str)
+    print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; written complaints: {len(complaints)} at "
+          f"weight {args.complaint_weight:g}; Weibo posts read: {len(read)} at weight "
           f"{args.read_weight:g}; Weibo emotion posts: {args.weibo_per_class} a sentiment; board messages scored: "
           f"{len(board)}")
     for name, part in (("board", slice(0, len(board))), ("Weibo posts read", slice(len(board), None))):

@@ -7,12 +7,15 @@ taxonomy category (``crawlers/demo_forum``), never trained on. A check in the pr
 Prints, per model, accuracy and macro-F1 over the opening posts and over all posts (a reply is read with
 its thread's title and counted right when it gets its thread's category), and per incident of the demo
 (gas leak, lift, wage arrears) the share filed right; and the recall and precision of high+critical risk
-(model and rules) on the opening posts, whose intended risk the corpus records too.
+(model and rules) on the opening posts, whose intended risk the corpus records too; and the sentiment the
+opening posts get: they report a grievance or an incident, so `positive` is wrong (a few are follow-ups, such
+as a leak found and being mended, that may read neutral).
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -26,7 +29,7 @@ from nlp.train import _urgent, predict_all  # noqa: E402
 def scores(model: PostClassifier) -> dict[str, dict]:
     """Per set ("opening posts", "all posts"): its size, accuracy, macro-F1 and, per incident, the share of
     its posts filed right; and "risk of opening posts": high+critical recall and precision (model and
-    rules, ``nlp.train.predict_all``)."""
+    rules, ``nlp.train.predict_all``); and "sentiment of opening posts": how many get each sentiment."""
     from sklearn.metrics import accuracy_score, f1_score
 
     threads = [t for t in build_corpus().threads() if t.category and t.kind in ("grievance", "incident")]
@@ -47,7 +50,9 @@ def scores(model: PostClassifier) -> dict[str, dict]:
         if name == "opening posts":
             rated = [(t.risk, risk) for (t, _), risk in zip(pairs, predicted["risk"]) if t.risk]
             risk_of_openers = _urgent([want for want, _ in rated], [got for _, got in rated])
+            sentiment_of_openers = Counter(predicted["sentiment"])
     out["risk of opening posts"] = risk_of_openers
+    out["sentiment of opening posts"] = sentiment_of_openers
     return out
 
 
@@ -56,11 +61,14 @@ def main() -> None:
         print(f"{path}:")
         found = scores(PostClassifier.load(Path(path)))
         urgent = found.pop("risk of opening posts")
+        sentiment = found.pop("sentiment of opening posts")
         for name, s in found.items():
             print(f"  {name:14} {s['n']:4}  accuracy {s['accuracy']:.3f}  macro-F1 {s['macro_f1']:.3f}  "
                   + "  ".join(f"{k} {v:.2f}" for k, v in sorted(s["incidents"].items())))
         print(f"  risk high+critical of opening posts (model and rules): recall {urgent['recall']} at precision "
               f"{urgent['precision']} ({urgent['true_urgent']} true, {urgent['predicted_urgent']} predicted)")
+        print("  sentiment of opening posts: " + ", ".join(f"{k} {sentiment[k]}" for k in ("negative", "neutral",
+                                                                                           "positive")))
 
 
 if __name__ == "__main__":

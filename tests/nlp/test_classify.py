@@ -99,6 +99,17 @@ def test_the_shipped_model_files_the_demo_forums_threads():
     assert opening["n"] >= 100 and opening["accuracy"] >= 0.75 and opening["macro_f1"] >= 0.72
 
 
+def test_the_shipped_model_does_not_call_the_demo_forums_grievances_positive():
+    """Each opening post of the demo's grievance and incident threads reports a problem. Trained on thanks about
+    楼道, 燃气 and 小区门口 and on complaints mostly in the board's formal manner, the model before the written
+    forum complaints (``nlp/labels/written_complaints.csv``) called 14 of the 108 positive (a gas smell in a
+    stairwell among them); the shipped one calls none."""
+    from nlp.tools.demo_accuracy import scores
+
+    sentiment = scores(PostClassifier.load())["sentiment of opening posts"]
+    assert sum(sentiment.values()) >= 100 and sentiment["positive"] <= 3 and sentiment["negative"] >= 85
+
+
 def test_classify_command_line_contract(tmp_path):
     rows = [{"id": "a", "title": "金色家园燃气泄漏", "text": "西湖区金色家园3栋楼道燃气泄漏了，大家快撤离！"},
             {"id": "b", "title": "咨询", "text": "请问社保卡在哪里补办？"}]

@@ -39,8 +39,9 @@ def test_rows_name_messages_by_id_with_valid_codes_and_no_text():
         assert r["message_id"].isdigit() and r["source"] in FILES
         assert r["category"] in CATEGORIES and r["risk"] in RISKS and r["sentiment"] in SENTIMENTS, r
         assert r["split"] in ("train", "heldout")
-    # no message text anywhere in the label, part and review files (guide_examples.csv, written_letters.csv and
-    # written_thanks.csv are our own writing; cec_labels.csv names CEC reports by their file names, the corpus's own identifiers)
+    # no message text anywhere in the label, part and review files (guide_examples.csv, written_letters.csv,
+    # written_thanks.csv and written_complaints.csv are our own writing; cec_labels.csv names CEC reports by
+    # their file names, the corpus's own identifiers)
     for path in [LABELS / "govmsg_labels.csv", *LABELS.glob("parts/*.csv"), *LABELS.glob("review/*.csv"),
                  *LABELS.glob("selection*.csv"), LABELS / "topic_pairs.csv"]:
         assert not HANZI.search(path.read_text(encoding="utf-8")), f"{path.name} holds Chinese text"
@@ -121,8 +122,8 @@ def test_messages_on_a_boundary_were_read_again_blind_and_settled():
 
 
 GUIDE, LETTERS = _rows(LABELS / "guide_examples.csv"), _rows(LABELS / "written_letters.csv")
-THANKS = _rows(LABELS / "written_thanks.csv")
-WRITTEN = GUIDE + LETTERS + THANKS
+THANKS, COMPLAINTS = _rows(LABELS / "written_thanks.csv"), _rows(LABELS / "written_complaints.csv")
+WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS
 
 
 def test_written_posts_are_labelled_with_taxonomy_codes():
@@ -131,6 +132,10 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
     assert {r["category"] for r in LETTERS} == {"school_safety", "neighbor_dispute", "food_drug", "public_order"}
     assert len(THANKS) == 300 and {r["sentiment"] for r in THANKS} == {"positive"}
     assert len({r["text"] for r in THANKS}) == len(THANKS)
+    # a complaint about each thanks' subject: the same numbers, none of its text
+    assert [r["id"].replace("complaint", "thanks") for r in COMPLAINTS] == [r["id"] for r in THANKS]
+    assert {r["sentiment"] for r in COMPLAINTS} == {"negative"} and len({r["text"] for r in COMPLAINTS}) == 300
+    assert not {r["text"] for r in COMPLAINTS} & {r["text"] for r in THANKS}
     assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
 
 
