@@ -2,9 +2,10 @@
 
 Folds keep near-duplicate groups together; the score is macro-F1 (and per-class F1) over the board's
 messages only. The Weibo sample and the thanks and complaints the team wrote (``nlp/labels/written_thanks.csv``,
-``written_complaints.csv``) only ever train: they sit in the training part of every fold, weighed as ``sheqing train`` weighs them. The model is
-the default classifier with its sentiment head only, fitted without tuning its temperature and offsets, so
-the figure is the head's own, before the offsets that ``sheqing train`` adds for the board.
+``written_complaints.csv``) only ever train: they sit in the training part of every fold, weighed as
+``sheqing train`` weighs them. The model is the default classifier with its sentiment head only, fitted
+without tuning its temperature and offsets, so the figure is the head's own, before the offsets that
+``sheqing train`` adds for the board.
 
 The Weibo posts rated for sentiment by reading (``weibo_read_sentiment("dev")``, a forum's register) are
 folded and scored with the board's messages, each part's figures printed apart; ``--read-weight`` weighs
