@@ -28,15 +28,15 @@ from sheqing.records import SENTIMENTS  # noqa: E402
 
 def scores(truth: list[str], predicted: list[str]) -> dict:
     """Macro-F1 and accuracy over the classes present, each class's precision and recall, and the posts read
-    as negative that are called positive."""
-    from sklearn.metrics import precision_recall_fscore_support
+    as negative that are called positive (from ``sheqing eval``'s per-head report)."""
+    from nlp.train import _head_report
 
-    present = [c for c in SENTIMENTS if c in truth]
-    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=present, zero_division=0)
-    return {"posts": len(truth), "macro_f1": float(f1.mean()),
-            "accuracy": sum(t == p for t, p in zip(truth, predicted)) / len(truth),
-            **{f"{c} P/R": f"{p:.3f}/{r:.3f} ({n})" for c, p, r, n in zip(present, precision, recall, support)},
-            "negative called positive": sum(t == "negative" and p == "positive" for t, p in zip(truth, predicted))}
+    report = _head_report(truth, predicted, [c for c in SENTIMENTS if c in truth])
+    labels = report["labels"]
+    return {"posts": len(truth), "macro_f1": report["macro_f1"], "accuracy": report["accuracy"],
+            **{f"{c} P/R": f"{m['precision']:.3f}/{m['recall']:.3f} ({m['support']})"
+               for c, m in report["per_class"].items()},
+            "negative called positive": report["confusion"][labels.index("negative")][labels.index("positive")]}
 
 
 def main() -> None:

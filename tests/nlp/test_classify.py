@@ -338,7 +338,6 @@ def test_the_model_version_names_its_labels_and_parameters(tmp_path, monkeypatch
     assert example_weights(written) == [LETTER_WEIGHT, THANKS_WEIGHT, 1.0]
 
 
-
 def test_weibo_posts_read_for_sentiment_train_with_their_dev_half_only(shared_data):
     """The Weibo posts rated for sentiment by reading train the default model with their dev half, as read;
     their test half, which measures the model, trains neither as read nor among the Weibo emotion set's own
@@ -356,6 +355,7 @@ def test_weibo_posts_read_for_sentiment_train_with_their_dev_half_only(shared_da
     assert Counter(e.sentiment for e in sample) == dict.fromkeys(("neutral", "positive", "negative"), WEIBO_PER_CLASS)
     with pytest.raises(ValueError, match="split must be"):
         weibo_read_sentiment("train")
+
 
 def test_a_corrections_file_with_a_label_outside_the_taxonomy_stops_training(tmp_path):
     """A typed label ("gas") would train a class of its own: the file is refused by line before any training,

@@ -182,7 +182,6 @@ def test_weibo_risk_labels_rate_every_selected_post_and_measure_the_rules(shared
     assert result["true"] == 28 and result["both"] >= 20 and result["precision"] >= 0.21, result
 
 
-
 def test_weibo_sentiment_labels_rate_the_risk_samples_posts_once_and_measure_the_model(shared_data):
     """nlp/labels/weibo_sentiment.csv: the 677 posts of weibo_risk.csv, with its strata and splits, rated for
     sentiment by reading, each once by its slice's annotator; a second reading of 40 posts of each slice by
@@ -213,6 +212,7 @@ def test_weibo_sentiment_labels_rate_the_risk_samples_posts_once_and_measure_the
     predicted = PostClassifier.load().predict([posts[r["post_id"]] for r in test])["sentiment"]
     result = scores([r["sentiment"] for r in test], [p.label for p in predicted])
     assert result["macro_f1"] >= 0.69 and result["negative called positive"] <= 30, result
+
 
 def test_weibo_place_labels_name_spans_by_number_and_carry_no_text():
     rows = _rows(LABELS / "weibo_places.csv")

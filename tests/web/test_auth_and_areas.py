@@ -135,7 +135,6 @@ def test_a_home_districts_short_form_is_searched_by_its_code_too():
     assert Scope((Area("西湖区", "330106"),)).narrow("拱墅") is None  # without a home: unknown, by id
 
 
-
 def test_a_home_streets_or_towns_short_or_other_suffixed_form_is_searched_by_its_code_too():
     assert Scope(None, "3301").narrow("瓜沥") == ("瓜沥", "330109113")  # 萧山's 瓜沥镇, as the extractor reads 萧山区瓜沥
     assert Scope(None, "3301").narrow("瓜沥街道") == ("瓜沥街道", "330109113")  # another suffix: the same town
@@ -149,6 +148,7 @@ def test_a_home_streets_or_towns_short_or_other_suffixed_form_is_searched_by_its
     assert resolve_area("瓜沥", "3301") == Area("瓜沥镇", "330109113")
     assert resolve_area("飞云镇", "3303") == Area("飞云街道", "330381009")
     assert resolve_area("飞云镇") == Area("飞云镇", "620821106")  # without a home: the name's own unit
+
 
 def test_chart_geometry():
     assert [nice_max(v) for v in (0, 3, 5, 9, 21, 180, 5000)] == [4, 4, 8, 12, 24, 200, 6000]
