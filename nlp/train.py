@@ -57,6 +57,9 @@ LETTER_WEIGHT = 0.3  # a letter the team wrote counts less than a real message
 THANKS_WEIGHT = 1.0  # a thanks the team wrote counts as much (cross-validated: 0.3 < 0.6 < 1 = 1.5 = 2)
 READ_WEIGHT = 1.0  # a Weibo post rated for sentiment by reading
 COMPLAINT_WEIGHT = 1.0  # a forum complaint the team wrote
+# the training weight of each source of written or read examples (``example_weights``); every other counts 1
+SOURCE_WEIGHTS = {"letter": LETTER_WEIGHT, "thanks": THANKS_WEIGHT, "weibo_read": READ_WEIGHT,
+                  "complaint": COMPLAINT_WEIGHT}
 SEED = 20261122
 _WEIBO_MAP = {"none": "neutral", "happiness": "positive", "like": "positive", "anger": "negative",
               "disgust": "negative", "fear": "negative", "sadness": "negative"}
@@ -109,15 +112,11 @@ def training_examples(corrections_path: Path | None = None) -> list[Example]:
     return [e for e in examples if e.id not in ids] + fixed
 
 
-def example_weights(examples: list[Example], letter_weight: float = LETTER_WEIGHT,
-                    thanks_weight: float = THANKS_WEIGHT, read_weight: float = READ_WEIGHT,
-                    complaint_weight: float = COMPLAINT_WEIGHT) -> list[float]:
-    """The training weight of each example: a letter the team wrote counts ``letter_weight``, a written thanks
-    ``thanks_weight``, a written complaint ``complaint_weight``, a Weibo post rated for sentiment by reading
-    ``read_weight``, the rest 1."""
-    weights = {"letter": letter_weight, "thanks": thanks_weight, "weibo_read": read_weight,
-               "complaint": complaint_weight}
-    return [weights.get(e.source, 1.0) for e in examples]
+def example_weights(examples: list[Example], weights: dict[str, float] | None = None) -> list[float]:
+    """The training weight of each example by its source: ``SOURCE_WEIGHTS``, with ``weights`` overriding any
+    of them (the cross-validation tools try other values); a source not named there counts 1."""
+    by_source = {**SOURCE_WEIGHTS, **(weights or {})}
+    return [by_source.get(e.source, 1.0) for e in examples]
 
 
 def train(examples: list[Example], out: Path = DEFAULT_MODEL_PATH, C: dict | None = None) -> PostClassifier:

@@ -45,7 +45,7 @@ def main() -> None:
     written = guide_examples() + letters
     y = np.array([e.category for e in board])
     predicted = np.array([p.label for p in out_of_fold(
-        board, written, "category", lambda fold: example_weights(fold, args.letter_weight))], dtype=object)
+        board, written, "category", lambda fold: example_weights(fold, {"letter": args.letter_weight}))], dtype=object)
     on_board = np.array([e.source == "govmsg" for e in board])
     print(f"written: {len(written) - len(letters)} guide examples, {len(letters)} letters at weight "
           f"{args.letter_weight:g}; board messages scored: {on_board.sum()}")

@@ -48,8 +48,8 @@ def main() -> None:
     complaints = written_complaints() if args.complaint_weight > 0 else []
     predicted = np.array([p.label for p in out_of_fold(
         board + read, weibo_sentiment(args.weibo_per_class) + thanks + complaints, "sentiment",
-        lambda fold: example_weights(fold, thanks_weight=args.thanks_weight, read_weight=args.read_weight,
-                                     complaint_weight=args.complaint_weight))], dtype=str)
+        lambda fold: example_weights(fold, {"thanks": args.thanks_weight, "weibo_read": args.read_weight,
+                                            "complaint": args.complaint_weight}))], dtype=str)
     print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; written complaints: {len(complaints)} at "
           f"weight {args.complaint_weight:g}; Weibo posts read: {len(read)} at weight "
           f"{args.read_weight:g}; Weibo emotion posts: {args.weibo_per_class} a sentiment; board messages scored: "
