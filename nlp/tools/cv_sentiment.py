@@ -12,10 +12,10 @@ folded and scored with the board's messages, each part's figures printed apart; 
 them in training (0: they are only scored, as the model without them would see them).
 
     python nlp/tools/cv_sentiment.py [--thanks-weight W] [--complaint-weight W] [--read-weight W]
-                                     [--weibo-per-class N]
+                                     [--weibo-per-class N] [--C C]
 
 ``--thanks-weight 0`` leaves the written thanks out, ``--complaint-weight 0`` the written complaints
-(``nlp/labels/written_complaints.csv``).
+(``nlp/labels/written_complaints.csv``); ``--C`` fits the head with another C than ``sheqing train``'s.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> None:
     ap.add_argument("--read-weight", type=float, default=READ_WEIGHT)
     ap.add_argument("--weibo-per-class", type=int, default=WEIBO_PER_CLASS,
                     help="Posts of each sentiment drawn from the Weibo emotion set's own labels.")
+    ap.add_argument("--C", type=float, default=None, help="The sentiment head's C (default: sheqing train's).")
     args = ap.parse_args()
     board = [e for e in govmsg("train") if e.sentiment]
     read = weibo_read_sentiment("dev")
@@ -49,7 +50,7 @@ def main() -> None:
     predicted = np.array([p.label for p in out_of_fold(
         board + read, weibo_sentiment(args.weibo_per_class) + thanks + complaints, "sentiment",
         lambda fold: example_weights(fold, {"thanks": args.thanks_weight, "weibo_read": args.read_weight,
-                                            "complaint": args.complaint_weight}))], dtype=str)
+                                            "complaint": args.complaint_weight}), args.C)], dtype=str)
     print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; written complaints: {len(complaints)} at "
           f"weight {args.complaint_weight:g}; Weibo posts read: {len(read)} at weight "
           f"{args.read_weight:g}; Weibo emotion posts: {args.weibo_per_class} a sentiment; board messages scored: "

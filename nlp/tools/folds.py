@@ -9,11 +9,13 @@ from nlp.datasets import Example
 
 
 def out_of_fold(board: list[Example], extra: list[Example], head: str,
-                weights=None) -> list[Prediction]:
+                weights=None, C: float | None = None) -> list[Prediction]:
     """``head``'s prediction for each of ``board``, from a model that did not see it: grouped 5-fold (near-
     duplicate groups kept together), each fold's model the default classifier with that head only, fitted
     on the other folds plus ``extra`` (examples that only ever train), without tuning its temperature and
-    offsets. ``weights``: a function of the fitted examples giving their training weights (default: none)."""
+    offsets. ``weights``: a function of the fitted examples giving their training weights (default: none);
+    ``C``: the head's C (default: ``sheqing train``'s, ``nlp.train.HEAD_C``)."""
+    from nlp.train import HEAD_C
     from sklearn.model_selection import GroupKFold
     from tqdm import tqdm
 
@@ -22,9 +24,9 @@ def out_of_fold(board: list[Example], extra: list[Example], head: str,
     predicted: list[Prediction | None] = [None] * len(board)
     for train, test in tqdm(list(GroupKFold(5).split(texts, groups=groups)), desc="folds"):
         fold = [board[i] for i in train] + extra
-        model = PostClassifier().fit([e.text for e in fold], {head: [getattr(e, head) for e in fold]},
-                                     sample_weight=None if weights is None else weights(fold),
-                                     tune_on=[False] * len(fold))
+        model = PostClassifier(C={head: HEAD_C[head] if C is None else C})
+        model.fit([e.text for e in fold], {head: [getattr(e, head) for e in fold]},
+                  sample_weight=None if weights is None else weights(fold), tune_on=[False] * len(fold))
         for i, prediction in zip(test, model.predict(list(texts[test]))[head]):
             predicted[i] = prediction
     return predicted

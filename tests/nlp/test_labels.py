@@ -186,8 +186,8 @@ def test_weibo_sentiment_labels_rate_the_risk_samples_posts_once_and_measure_the
     """nlp/labels/weibo_sentiment.csv: the 677 posts of weibo_risk.csv, with its strata and splits, rated for
     sentiment by reading, each once by its slice's annotator; a second reading of 40 posts of each slice by
     another annotator agrees on at least 0.9 of them (152 of 160 when they were read); on test (never trained
-    on) the shipped model scores macro-F1 0.696 where the model trained without the read half scored 0.520,
-    and calls 27 of the 162 negative posts positive, where that one called 61
+    on) the shipped model scores macro-F1 0.711 where the model trained without the read half scored 0.520,
+    and calls 12 of the 162 negative posts positive, where that one called 61
     (nlp/tools/weibo_sentiment_accuracy.py)."""
     from nlp.classify import PostClassifier
     from nlp.datasets import weibo_posts
@@ -211,7 +211,7 @@ def test_weibo_sentiment_labels_rate_the_risk_samples_posts_once_and_measure_the
     test = [r for r in rows if r["split"] == "test"]
     predicted = PostClassifier.load().predict([posts[r["post_id"]] for r in test])["sentiment"]
     result = scores([r["sentiment"] for r in test], [p.label for p in predicted])
-    assert result["macro_f1"] >= 0.69 and result["negative called positive"] <= 30, result
+    assert result["macro_f1"] >= 0.70 and result["negative called positive"] <= 20, result
 
 
 def test_weibo_place_labels_name_spans_by_number_and_carry_no_text():
