@@ -26,8 +26,9 @@ Weibo posts read and 1,900 a sentiment, the same CV gives 0.744 over the board a
 wrote (sentiment only, each weighing ``COMPLAINT_WEIGHT``), one about the subject of each thanks: without them
 the thanks made a forum's everyday words (楼道, 燃气, 小区门口) positive, and everyday complaints with them; the
 same CV does not move over the board (0.7444, 0.7441 with them) and gives 0.7019 over the posts read (0.7115).
-The heads' C (``HEAD_C``): 0.1, but 0.4 for sentiment, where the same CV gives 0.763 over the board (0.744 at
-0.1; the board's 22 positives found 10 times instead of 8) and 0.702 over the posts read (also 0.702).
+The heads' C (``HEAD_C``): 0.1, but 0.4 for sentiment, chosen by the same CV (``--C``), over the board and the
+posts read: 0.710 and 0.689 at 0.05, 0.744 and 0.702 at 0.1, 0.749 and 0.705 at 0.2, 0.763 and 0.702 at 0.4,
+0.756 and 0.688 at 0.8 (at 0.4 the board's 22 positives are found 10 times instead of 8).
 Evaluation is on the held-out split only, which nothing here trains or tunes on.
 """
 
@@ -62,9 +63,6 @@ COMPLAINT_WEIGHT = 1.0  # a forum complaint the team wrote
 # the training weight of each source of written or read examples (``example_weights``); every other counts 1
 SOURCE_WEIGHTS = {"letter": LETTER_WEIGHT, "thanks": THANKS_WEIGHT, "weibo_read": READ_WEIGHT,
                   "complaint": COMPLAINT_WEIGHT}
-# each head's C (LinearSVC). Sentiment by grouped 5-fold CV over the board's train split and the Weibo posts read
-# (python nlp/tools/cv_sentiment.py --C C): 0.05 0.710 / 0.689, 0.1 0.744 / 0.702, 0.2 0.749 / 0.705,
-# 0.4 0.763 / 0.702, 0.8 0.756 / 0.688; a less regularised head finds more of the board's few positives
 HEAD_C = {"category": 0.1, "risk": 0.1, "sentiment": 0.4}
 SEED = 20261122
 _WEIBO_MAP = {"none": "neutral", "happiness": "positive", "like": "positive", "anger": "negative",

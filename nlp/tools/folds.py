@@ -6,6 +6,7 @@ import numpy as np
 
 from nlp.classify import PostClassifier, Prediction
 from nlp.datasets import Example
+from nlp.train import HEAD_C
 
 
 def out_of_fold(board: list[Example], extra: list[Example], head: str,
@@ -15,7 +16,6 @@ def out_of_fold(board: list[Example], extra: list[Example], head: str,
     on the other folds plus ``extra`` (examples that only ever train), without tuning its temperature and
     offsets. ``weights``: a function of the fitted examples giving their training weights (default: none);
     ``C``: the head's C (default: ``sheqing train``'s, ``nlp.train.HEAD_C``)."""
-    from nlp.train import HEAD_C
     from sklearn.model_selection import GroupKFold
     from tqdm import tqdm
 
