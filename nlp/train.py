@@ -28,7 +28,8 @@ the thanks made a forum's everyday words (楼道, 燃气, 小区门口) positive
 same CV does not move over the board (0.7444, 0.7441 with them) and gives 0.7019 over the posts read (0.7115).
 The heads' C (``HEAD_C``): 0.1, but 0.4 for sentiment, chosen by the same CV (``--C``), over the board and the
 posts read: 0.710 and 0.689 at 0.05, 0.744 and 0.702 at 0.1, 0.749 and 0.705 at 0.2, 0.763 and 0.702 at 0.4,
-0.756 and 0.688 at 0.8 (at 0.4 the board's 22 positives are found 10 times instead of 8).
+0.756 and 0.688 at 0.8 (at 0.4 the board's 22 positives are found 10 times instead of 8). Category C by its
+CV (``cv_category.py --C``): 0.710 at 0.05, 0.727 at 0.1, 0.726 at 0.2.
 Evaluation is on the held-out split only, which nothing here trains or tunes on.
 """
 

@@ -7,10 +7,11 @@ in the training part of every fold, weighed as ``sheqing train`` weighs them (``
 model is the default classifier (``PostClassifier``) with its category head only, fitted without tuning
 its temperature and offsets.
 
-    python nlp/tools/cv_category.py [--letter-weight W] [--extra FILE.csv ...]
+    python nlp/tools/cv_category.py [--letter-weight W] [--extra FILE.csv ...] [--C C]
 
 ``--letter-weight 0`` leaves the written letters out; ``--extra`` adds more letters in the format of
-``nlp/labels/written_letters.csv`` (id, category, title, text) at the same weight, to try a new set.
+``nlp/labels/written_letters.csv`` (id, category, title, text) at the same weight, to try a new set;
+``--C`` fits the head with another C than ``sheqing train``'s.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--letter-weight", type=float, default=LETTER_WEIGHT)
     ap.add_argument("--extra", nargs="*", default=[], help="More letters (CSV: id, category, title, text).")
+    ap.add_argument("--C", type=float, default=None, help="The category head's C (default: sheqing train's).")
     args = ap.parse_args()
     board = [e for e in govmsg("train") + cec() if e.category]
     letters = written_letters()
@@ -45,7 +47,8 @@ def main() -> None:
     written = guide_examples() + letters
     y = np.array([e.category for e in board])
     predicted = np.array([p.label for p in out_of_fold(
-        board, written, "category", lambda fold: example_weights(fold, {"letter": args.letter_weight}))], dtype=object)
+        board, written, "category", lambda fold: example_weights(fold, {"letter": args.letter_weight}), args.C)],
+        dtype=object)
     on_board = np.array([e.source == "govmsg" for e in board])
     print(f"written: {len(written) - len(letters)} guide examples, {len(letters)} letters at weight "
           f"{args.letter_weight:g}; board messages scored: {on_board.sum()}")
