@@ -36,11 +36,13 @@ letter alone before 区 (小区B区) is an estate's block and is left out.
 Housing estates are found by suffix (``ESTATE_SUFFIXES``: 小区, 花园, 家园, 苑, 府, 社区, 村 ...). The name is
 the 2–8 characters before it, read backwards until punctuation, a function word (的, 在, 我们 ...), a place or
 a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives 金色家园), cut after a verb (投诉云栖府 gives
-云栖府) or a time (这两天桥西家园, 凌晨三点金色家园, 上周五溪岸花园 give the estate alone). Descriptions are
-not estates (老旧小区, 附近小区, 新农村, 美丽乡村, 贫困村, 社区医院, 新城区). An estate right after a
-district or street (or a road after one) carries its path. A name that is one common verb, adverb,
-conjunction, preposition or adjective of jieba's dictionary (重视小区, 尽管小区) is the suffix used alone,
-except before 村 (胜利村, 前进村 are villages). The names of a list closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区,
+云栖府; 违规插手金色山庄小区, 承载着万煦花园: common verbs, adverbs and particles) or a time (这两天桥西家园,
+凌晨三点金色家园, 上周五溪岸花园 give the estate alone). Descriptions are not estates (老旧小区, 附近小区, 新农村,
+美丽乡村, 贫困村, 社区医院, 新城区). An estate right after a district or street (or a road after one) carries
+its path. A name that is one common verb, adverb, conjunction, preposition or adjective of jieba's
+dictionary (重视小区, 尽管小区) or words of praise (建设美丽家园, 全国文明小区) is the suffix used alone, except
+before 村 (胜利村, 前进村 are villages), and except an adjective or praise with a building right after it or
+living there said right before it (幸福花园3栋, 住在团结小区: common estate names). The names of a list closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区,
 钰龙天下一二期、恒大华府一二三期等楼盘) are estates too, though most carry no suffix, unless one names an office, a
 school or a shop or is a dictionary word that is no proper name (噪音、停车等小区问题). So is a name before a phase
 (丰园城三期, 谷山庭院3期), read backwards as a suffixed name is, without a verb or an adverb before it (编制梅溪湖一期
@@ -428,7 +430,16 @@ _BOUNDARY_WORDS = re.compile("|".join(sorted("""
 _GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
     老 旧 新 大 小 后 住宅 商品房 安置 拆迁 回迁 公租房 廉租房 经济适用房 经适房 高档 大型 封闭式 开放式 所在 其他 其它 相关 有关 同一 城市 城镇
     城区 市区 县城 部分 很多 不少 各大 普通 农 城中 山 渔 某某 人才 青年 职工 员工 学生 老年 宿舍 私人 空中 屋顶 智慧
-    文明 和谐 美丽 示范 试点 家属 入户 美好 幸福 高危 贫困 重点 自然 行政""".split(), key=len, reverse=True)))
+    示范 试点 家属 入户 高危 贫困 重点 自然 行政""".split(), key=len, reverse=True)))
+# Words of praise a slogan gives a community (建设美丽家园, 创建文明小区) and many estates are named with (幸福花园,
+# 和谐家园): such a name is an estate's only where the post says so (``_suffix_alone``).
+_PRAISE = re.compile("(?:文明|和谐|美丽|美好|幸福)+$")
+_LEADING_CHARS = set("着至过在于到")  # (one character after a verb: 承载着, 调整至, 延伸至)
+# What says the name before a suffix is an estate's, though it is a common word or a word of praise: a
+# building, unit or phase right after it (幸福花园3栋, 平安小区二单元), or living there said right before it
+# (住在团结小区) (``_suffix_alone``).
+_BUILDING_AFTER = re.compile(r"(?:[0-9]+|[一二三四五六七八九十]+)(?:栋|幢|号楼|单元|期)|[A-Za-z][0-9]*(?:栋|幢|座)")
+_LIVING_BEFORE = re.compile(r"(?:住在|家住|居住在|位于|地处|坐落于|坐落在|搬到|搬进)\Z")
 _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
 # A list of names closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区; 钰龙天下一二期、恒大华府一二三期等楼盘), found
 # by its closing words (literal text: fast to find), then read backwards.
@@ -550,8 +561,8 @@ def find_estates(text: str, spans: list[tuple[int, int]]) -> list[_Estate]:
         if index + 1 < len(hits) and hits[index + 1].start() == end and hit.group() != "村":
             continue  # 翠苑 + 小区: the later suffix reads the whole name
         read = _name_before(text, start, taken, ends)
-        if read is None or (hit.group() != "村" and text[read[0]:start] in _alone_words()):
-            continue  # 重视小区; but 胜利村, 前进村 are villages
+        if read is None or (hit.group() != "村" and _suffix_alone(text, read[0], start, end)):
+            continue  # 重视小区, 建设幸福家园; but 胜利村, 前进村 are villages, and 幸福花园3栋 an estate
         first, anchor = read
         estates.append(_Estate(first, end, text[first:end], anchor))
         ends[end] = anchor  # 城南社区翠苑小区: the second estate stops at the first and shares its place
@@ -576,7 +587,35 @@ def _name_before(text: str, start: int, taken: set, ends: dict) -> tuple[int, in
         return None
     if cut:
         name, first, anchor = name[cut:], first + cut, None
+    while size := _leading_size(name):  # 开始幸福花园, 违规插手金色山庄, 编制梅溪湖一期: verbs or adverbs before the name
+        name, first, anchor = name[size:], first + size, None
     return None if _description(name) else (first, anchor)
+
+
+def _leading_size(name: str) -> int:
+    """The length of the verb, adverb, conjunction, preposition or particle ``name`` opens with, when two
+    characters or more follow it (承载着万煦园: 承载, then 着); else 0."""
+    for size in (3, 2, 1):
+        if len(name) - size >= 2 and (name[:size] in _leading_words() if size > 1 else name[0] in _LEADING_CHARS):
+            return size
+    return 0
+
+
+def _common_or_praise(name: str) -> bool:
+    """Whether ``name`` is a common word (``_alone_words``) or words of praise (全国文明小区 reads 国文明)."""
+    return name in _alone_words() or len(_PRAISE.sub("", name)) < 2
+
+
+def _suffix_alone(text: str, first: int, start: int, end: int) -> bool:
+    """Whether what is read from ``first`` to a suffix (``start`` to ``end``) says the suffix is used alone: a
+    common word or words of praise (重视小区, 知名小区, 建设美丽家园). One that is no verb or adverb names an estate
+    where the post says so: a building right after it (幸福花园3栋, 平安小区二单元, but 损害小区五栋), or living
+    there right before it (住在团结小区). A place before it does not say so (A2区文明小区, A市一般小区)."""
+    name = text[first:start]
+    if not _common_or_praise(name):
+        return False
+    return name in _leading_words() or not (_LIVING_BEFORE.search(text, max(0, first - 3), first)
+                                            or _BUILDING_AFTER.match(text, end))
 
 
 def _description(name: str) -> bool:
@@ -640,10 +679,6 @@ def _phased(text: str, phases: list[int], taken: set, ends: dict, found: list[_E
             continue
         first, anchor = read
         name = text[first:end]
-        for size in (3, 2):  # 编制梅溪湖一期, 租用谷山庭院三期: a verb or an adverb before the name
-            if len(name) - size >= 2 and name[:size] in _leading_words():
-                first, anchor, name = first + size, None, name[size:]
-                break
         if (_may_name_an_estate(name) and not _NOT_PHASED.search(name)
                 and name[-2:] not in _alone_words() and name[-3:] not in _alone_words()):
             out.append(_Estate(first, end, name, anchor))
@@ -698,7 +733,7 @@ def _may_name_an_estate(name: str) -> bool:
     """Whether ``name``, found without a suffix (in a list, before a phase), may be an estate's: not an
     office, a school, a shop or a road, not a description or a number, not a common word."""
     return (len(name) >= 2 and not _NOT_AN_ESTATE.search(name) and not _description(name)
-            and name not in _alone_words() and name not in _two_character_words())
+            and not _common_or_praise(name) and name not in _two_character_words())
 
 
 def _read_name(text: str, start: int, taken: set, ends: dict) -> tuple[int, int | None, bool]:

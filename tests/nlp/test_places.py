@@ -304,6 +304,27 @@ def test_a_rare_word_or_a_village_named_by_a_verb_is_still_a_name(text, estate):
     assert [m.text for m in extract_places(text) if m.kind == "estate"] == [estate]
 
 
+@pytest.mark.parametrize("text, estates", [
+    ("今天早上开始幸福花园3栋楼道里燃气味很重", ["幸福花园"]), ("平安小区二单元电梯困人", ["平安小区"]),
+    ("我住在团结小区，楼下天天有人飞线充电", ["团结小区"]), ("和谐家园A栋外墙脱落", ["和谐家园"]),
+    ("建设美丽家园人人有责", []), ("全国文明小区的牌子挂了三年", []), ("共同构建和谐社区", []),
+    ("充电桩严重损害小区五栋居民的健康", []),  # a verb, though a building follows: 小区 is used alone
+    ("幸福里小区停水", ["幸福里小区"]),  # praise that does not make the whole name
+])
+def test_a_name_of_praise_or_a_common_adjective_is_an_estate_where_the_post_says_so(text, estates):
+    """幸福花园, 平安小区, 和谐家园 are common estate names and common words or slogans (建设美丽家园): a
+    building right after the name or living there said right before it makes it an estate's."""
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
+
+
+@pytest.mark.parametrize("text, estate", [
+    ("承载着万煦花园的出行", "万煦花园"), ("违规插手金色山庄小区业委会选举", "金色山庄小区"),
+    ("调整至嘉宇小区的车站", "嘉宇小区"), ("督促咸嘉新村整改", "咸嘉新村"),
+])
+def test_verbs_adverbs_and_particles_before_a_name_are_not_part_of_it(text, estate):
+    assert [m.text for m in extract_places(text) if m.kind == "estate"] == [estate]
+
+
 def test_a_village_before_its_head_is_kept():
     assert [m.text for m in extract_places("王家村村主任不管事") if m.kind == "estate"] == ["王家村"]
 
