@@ -42,9 +42,10 @@ a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives �
 its path. A name that is one common verb, adverb, conjunction, preposition or adjective of jieba's
 dictionary (重视小区, 尽管小区) or words of praise (建设美丽家园, 全国文明小区) is the suffix used alone, except
 before 村 (胜利村, 前进村 are villages), and except an adjective or praise with a building right after it or
-living there said right before it (幸福花园3栋, 住在团结小区: common estate names). The names of a list closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区,
-钰龙天下一二期、恒大华府一二三期等楼盘) are estates too, though most carry no suffix, unless one names an office, a
-school or a shop or is a dictionary word that is no proper name (噪音、停车等小区问题). So is a name before a phase
+living there said right before it (幸福花园3栋, 住在团结小区: common estate names). The names of a list
+closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区, 钰龙天下一二期、恒大华府一二三期等楼盘) are estates too, though
+most carry no suffix, unless one names an office, a school or a shop or is a dictionary word that is no
+proper name (噪音、停车等小区问题). So is a name before a phase
 (丰园城三期, 谷山庭院3期), read backwards as a suffixed name is, without a verb or an adverb before it (编制梅溪湖一期
 gives 梅溪湖), unless it ends in one, or in a line, an illness or a payment (2号线西延二期, 宫颈癌1期, 兑付一期).
 And so is a name that opens with a national developer's brand right after a place or a road (A6区中粮鸿云,
@@ -587,14 +588,14 @@ def _name_before(text: str, start: int, taken: set, ends: dict) -> tuple[int, in
         return None
     if cut:
         name, first, anchor = name[cut:], first + cut, None
-    while size := _leading_size(name):  # 开始幸福花园, 违规插手金色山庄, 编制梅溪湖一期: verbs or adverbs before the name
+    while size := _leading_size(name):  # verbs and adverbs before it: 开始幸福花园, 违规插手金色山庄, 编制梅溪湖一期
         name, first, anchor = name[size:], first + size, None
     return None if _description(name) else (first, anchor)
 
 
 def _leading_size(name: str) -> int:
     """The length of the verb, adverb, conjunction, preposition or particle ``name`` opens with, when two
-    characters or more follow it (承载着万煦园: 承载, then 着); else 0."""
+    characters or more follow it (承载着万煦花园: 承载, then 着); else 0."""
     for size in (3, 2, 1):
         if len(name) - size >= 2 and (name[:size] in _leading_words() if size > 1 else name[0] in _LEADING_CHARS):
             return size
