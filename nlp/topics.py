@@ -60,7 +60,8 @@ import numpy as np
 
 from sheqing.files import write_json_atomic
 from nlp.dedup import content_words, general_idf, unmarked
-from nlp.places import is_wide
+from nlp.datasets import post_text
+from nlp.places import extract_places, is_wide
 
 __all__ = ["Topic", "TopicTracker", "build_topics", "post_terms", "posts_terms"]
 
@@ -585,13 +586,17 @@ def _published(record: dict) -> tuple[datetime, float]:
 def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> list[dict]:
     """Topics of ``records`` (dicts with id, title, text, published_at as ISO 8601 with a zone, and optional
     places and category), ranked by heat at the latest post: dicts with id, label, keywords, places, size,
-    first_seen, last_seen (ISO strings), ids, heat, open and category."""
+    first_seen, last_seen (ISO strings), ids, heat, open and category. A record without places gets those
+    ``extract_places`` finds in its title and text, as enrichment gives them."""
     tracker = tracker or TopicTracker()
     rows = sorted(((*_published(r), str(r["id"]), r) for r in records), key=lambda row: row[1:3])  # time, id
     for at in range(0, len(rows), 512):
         batch = rows[at:at + 512]
         terms = posts_terms([(record.get("title") or "", record.get("text") or "") for *_, record in batch])
         for (moment, _, post_id, record), vector in zip(batch, terms):
-            tracker.add(post_id, record.get("text") or "", moment, record.get("places") or (),
-                        record.get("category"), title=record.get("title") or "", terms=vector)
+            places = record.get("places")
+            if places is None:
+                places = extract_places(post_text(record.get("title") or "", record.get("text") or ""))
+            tracker.add(post_id, record.get("text") or "", moment, places, record.get("category"),
+                        title=record.get("title") or "", terms=vector)
     return [topic.to_dict() for topic in tracker.topics()]

@@ -176,6 +176,17 @@ def test_build_topics_contract():
     assert isinstance(TopicTracker().topics(), list) and Topic.__dataclass_fields__.keys() >= keys
 
 
+def test_build_topics_finds_the_places_of_records_that_carry_none():
+    """The command line's input has no places (id, title, text, published_at): the topics name them anyway."""
+    records = [dict(id="a", title="幸福花园3栋燃气味", text="楼道燃气味很重", published_at="2026-11-20T08:10:00+08:00"),
+               dict(id="b", title="燃气味", text="幸福花园3栋燃气味还是很大", published_at="2026-11-20T09:05:00+08:00"),
+               dict(id="c", title="拖欠工资", text="翠苑小区工地拖欠工资半年", published_at="2026-11-20T09:10:00+08:00",
+                    places=[])]
+    topics = {tuple(t["ids"]): t["places"] for t in build_topics(records)}
+    assert topics[("a", "b")] == ["幸福花园"]
+    assert topics[("c",)] == []  # places given (none) are taken as given
+
+
 def _post_terms_one_by_one(title: str, text: str, title_weight: int = 2) -> dict[str, float]:
     """``post_terms`` as its docstring defines it, adding each word and then its pairs one at a time."""
     import math
