@@ -594,9 +594,8 @@ def build_topics(records: list[dict], tracker: TopicTracker | None = None) -> li
         batch = rows[at:at + 512]
         terms = posts_terms([(record.get("title") or "", record.get("text") or "") for *_, record in batch])
         for (moment, _, post_id, record), vector in zip(batch, terms):
-            places = record.get("places")
-            if places is None:
-                places = extract_places(post_text(record.get("title") or "", record.get("text") or ""))
-            tracker.add(post_id, record.get("text") or "", moment, places, record.get("category"),
-                        title=record.get("title") or "", terms=vector)
+            title, text, places = record.get("title") or "", record.get("text") or "", record.get("places")
+            if places is None:  # (the command's input: id, title, text, published_at)
+                places = extract_places(post_text(title, text))
+            tracker.add(post_id, text, moment, places, record.get("category"), title=title, terms=vector)
     return [topic.to_dict() for topic in tracker.topics()]
