@@ -318,8 +318,10 @@ class TopicTracker:
 
     # -- adding posts ----------------------------------------------------------------------------
     def add(self, post_id: str, text: str, published_at: datetime, places=(), category: str | None = None,
-            *, title: str = "", terms: dict[str, float] | None = None) -> str:
-        """Put a post into a topic and return the topic id. A post id seen before keeps its topic.
+            *, title: str = "", terms: dict[str, float] | None = None) -> str | None:
+        """Put a post into a topic and return the topic id. A post id seen before keeps its topic. A post
+        without a content word (empty, or "顶", "+1", "谢谢" without a title) joins no topic and opens none:
+        there is nothing to say what it is about, and its topic would have no label. It gets ``None``.
 
         Pass the thread title as ``title`` (its words count double), or precomputed ``terms`` from
         ``post_terms``. ``places`` are place strings, ``PlaceMention``s or dicts with a ``text`` and a
@@ -330,6 +332,8 @@ class TopicTracker:
             return self._post_topic[post_id]
         moment = _epoch(published_at)
         vector = terms if terms is not None else post_terms(title, text)
+        if not vector:
+            return None
         named = [(p["text"], p.get("kind")) if isinstance(p, dict) else (str(p), None) if isinstance(p, str)
                  else (p.text, p.kind) for p in places or ()]
         places = list(dict.fromkeys(text for text, kind in named if not is_wide(text, kind)))
@@ -358,8 +362,6 @@ class TopicTracker:
 
     def _best(self, vector, idf, moment, places, category) -> tuple[_State | None, dict[str, float]]:
         """The topic the post joins (None: it opens one), and the post's IDF-weighted vector."""
-        if not vector:
-            return None, {}
         weights = all_weights = {word: value * idf[word] for word, value in vector.items()}
         ranked = _largest(self.doc_terms, weights)
         if len(weights) > self.doc_terms:  # the tail of a long post hardly moves a cosine

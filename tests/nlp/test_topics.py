@@ -187,6 +187,21 @@ def test_build_topics_finds_the_places_of_records_that_carry_none():
     assert topics[("c",)] == []  # places given (none) are taken as given
 
 
+def test_a_post_without_content_words_joins_no_topic():
+    """An empty record, or "顶" and "谢谢" without a title, says nothing a topic could be about: no topic with an
+    empty label is opened for it, and the posts around it cluster as they would without it."""
+    tracker = TopicTracker()
+    at = datetime.fromisoformat("2026-11-20T08:00:00+08:00")
+    assert tracker.add("empty", "", at) is None and tracker.add("up", "顶", at) is None
+    assert tracker.add("thanks", "谢谢！", at, title="") is None and tracker.topics() == []
+    assert tracker.add("reply", "顶", at, title="幸福花园燃气味") == "topic:reply"  # its thread's title says
+    records = [dict(id="a", title="幸福花园3栋燃气味", text="楼道燃气味很重", published_at="2026-11-20T08:10:00+08:00"),
+               dict(id="e", title="", text="", published_at="2026-11-20T08:20:00+08:00"),
+               dict(id="b", title="燃气味", text="幸福花园3栋燃气味还是很大", published_at="2026-11-20T09:05:00+08:00")]
+    topics = build_topics(records)
+    assert [(t["ids"], bool(t["label"])) for t in topics] == [(["a", "b"], True)]
+
+
 def _post_terms_one_by_one(title: str, text: str, title_weight: int = 2) -> dict[str, float]:
     """``post_terms`` as its docstring defines it, adding each word and then its pairs one at a time."""
     import math
