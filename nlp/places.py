@@ -42,7 +42,8 @@ a road (西湖区翠苑小区 gives 翠苑小区, 文三路金色家园 gives �
 its path. A name that is one common verb, adverb, conjunction, preposition or adjective of jieba's
 dictionary (重视小区, 尽管小区) or words of praise (建设美丽家园, 全国文明小区) is the suffix used alone, except
 before 村 (胜利村, 前进村 are villages), and except an adjective or praise with a building right after it or
-living there said right before it (幸福花园3栋, 住在团结小区: common estate names). The names of a list
+living there said right before it (幸福花园3栋, 住在团结小区: common estate names), or praise alone with its
+property management or owners right after it (投诉幸福花园物业). The names of a list
 closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区, 钰龙天下一二期、恒大华府一二三期等楼盘) are estates too, though
 most carry no suffix, unless one names an office, a school or a shop or is a dictionary word that is no
 proper name (噪音、停车等小区问题). So is a name before a phase
@@ -441,6 +442,9 @@ _LEADING_CHARS = set("着至过在于到")  # (one character after a verb: 承�
 # (住在团结小区) (``_suffix_alone``).
 _BUILDING_AFTER = re.compile(r"(?:[0-9]+|[一二三四五六七八九十]+)(?:栋|幢|号楼|单元|期)|[A-Za-z][0-9]*(?:栋|幢|座)")
 _LIVING_BEFORE = re.compile(r"(?:住在|家住|居住在|位于|地处|坐落于|坐落在|搬到|搬进)\Z")
+# and for a name of praise alone, its management or its owners right after it (投诉幸福花园物业, 和谐家园业主): a
+# slogan's community has none, where a common word's may (老旧小区物业管理 is every old estate's)
+_PEOPLE_AFTER = re.compile("物业|业主")
 _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
 # A list of names closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区; 钰龙天下一二期、恒大华府一二三期等楼盘), found
 # by its closing words (literal text: fast to find), then read backwards.
@@ -611,12 +615,14 @@ def _suffix_alone(text: str, first: int, start: int, end: int) -> bool:
     """Whether what is read from ``first`` to a suffix (``start`` to ``end``) says the suffix is used alone: a
     common word or words of praise (重视小区, 知名小区, 建设美丽家园). One that is no verb or adverb names an estate
     where the post says so: a building right after it (幸福花园3栋, 平安小区二单元, but 损害小区五栋), or living
-    there right before it (住在团结小区). A place before it does not say so (A2区文明小区, A市一般小区)."""
+    there right before it (住在团结小区), and for words of praise alone also its management or owners right after
+    it (投诉幸福花园物业, but 老旧小区物业). A place before it does not say so (A2区文明小区, A市一般小区)."""
     name = text[first:start]
     if not _common_or_praise(name):
         return False
     return name in _leading_words() or not (_LIVING_BEFORE.search(text, max(0, first - 3), first)
-                                            or _BUILDING_AFTER.match(text, end))
+                                            or _BUILDING_AFTER.match(text, end)
+                                            or (_PRAISE.fullmatch(name) and _PEOPLE_AFTER.match(text, end)))
 
 
 def _description(name: str) -> bool:

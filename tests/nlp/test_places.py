@@ -310,10 +310,13 @@ def test_a_rare_word_or_a_village_named_by_a_verb_is_still_a_name(text, estate):
     ("建设美丽家园人人有责", []), ("全国文明小区的牌子挂了三年", []), ("共同构建和谐社区", []),
     ("充电桩严重损害小区五栋居民的健康", []),  # a verb, though a building follows: 小区 is used alone
     ("幸福里小区停水", ["幸福里小区"]),  # praise that does not make the whole name
+    ("投诉幸福花园物业不作为", ["幸福花园"]), ("和谐家园业主反映停车难", ["和谐家园"]),  # its management, its owners
+    ("老旧小区物业管理混乱", []), ("建设美丽家园居民有责", []),  # a common word's management; a slogan's people
 ])
 def test_a_name_of_praise_or_a_common_adjective_is_an_estate_where_the_post_says_so(text, estates):
     """幸福花园, 平安小区, 和谐家园 are common estate names and common words or slogans (建设美丽家园): a
-    building right after the name or living there said right before it makes it an estate's."""
+    building right after the name or living there said right before it makes it an estate's, and for words of
+    praise alone also its property management or its owners right after it."""
     assert [m.text for m in extract_places(text) if m.kind == "estate"] == estates
 
 
