@@ -49,7 +49,7 @@ __all__ = ["RiskFloor", "risk_floor", "apply_floor", "people_count", "cn_number"
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万几数上]+)"
 _COUNT_DIGIT = r"[一两二三四五六七八九十\d]"
 _DEAD_AND_INJURED = rf"死(?={_COUNT_DIGIT}+伤)"  # the deaths of 一死一伤, 4死3伤 (a count comes first)
-_NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:见|发现|造成)?(?:人|人员|任何人)?$")
+_NEGATION = re.compile(r"(?:没有|没|无|未|并未|不会|不曾)(?:见|发现|造成|导致)?(?:一个?人|任何人员?|人员|人)?$")
 _POSSIBLE_AFTER = re.compile(r".{0,3}(?:隐患|风险|危险|的可能|事故隐患|不堪设想|怎么办)")
 _NOT_PEOPLE = re.compile(r"(?:蜜蜂|蜂|鱼|鸡|鸭|猪|牛|羊|树|苗|庄稼|植物|花草)[^，。]{0,3}$")
 _PAST = re.compile(r"(?:去年|前年|曾(?:经|被|遭)|以前|之前|多年前|年前|当年|上次|那次|那年|前几年|早年)")
@@ -224,7 +224,7 @@ def risk_floor(text: str) -> RiskFloor:
     for rule in _RULES:
         for m in _scan(rule.pattern, text, rule.needs):
             before = _context(text, m.start())
-            if _NEGATION.search(before[-6:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
+            if _NEGATION.search(before[-8:]) or (rule.name == "death" and _NOT_PEOPLE.search(before)):
                 continue
             target = rule.level
             if _possible(text, m.start(), before) or _POSSIBLE_AFTER.match(text, m.end()) \

@@ -22,6 +22,7 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("去年这里发生过火灾，现在楼道还堆满杂物", "medium"),
     ("事故无人员伤亡", "none"),
     ("没有人受伤", "none"),
+    ("消防员很快扑灭了，没有一个人受伤", "none"), ("所幸无一人受伤", "none"), ("没有造成任何人员受伤", "none"),
     ("我家蜜蜂大量死亡", "none"),
     ("噪音吵得头都要炸了", "none"),
     ("天然气泄露，整栋楼都闻得到", "high"),
