@@ -29,6 +29,10 @@ split high+ flags went from 227 to 233 with 36 of the 45 ``high`` found instead 
 the Weibo dev and test figures are unchanged. Held-out, measured once after: high+critical recall 0.583 to
 0.625 (15 of 24), precision 0.264 to 0.273 (``sheqing eval``).
 
+Session 29: negation also reads "没有一个人受伤", "无一人受伤", "没有造成任何人员受伤" (a thanks for a fire put
+out was rated high). Board train split and Weibo figures unchanged; held-out, measured once after: 54 flags
+instead of 55, precision 0.273 to 0.278 at the same recall, risk macro-F1 0.657 to 0.659.
+
 Tried and not kept (session 15): an event (fire, explosion, gas leak, collapse, flooding) told with a year or
 a past word, as recurring (接二连三, 多次, 层出不穷) or with 过 taken as history, and a crowd's confrontation
 told as past or possible not raising to ``high``. On the board's train split the rules' high+ flags fell
