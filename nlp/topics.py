@@ -2,7 +2,7 @@
 
 ``TopicTracker.add(post_id, text, published_at, places, category, title=...)`` puts a post into the most
 similar open topic or opens a new one, and returns the topic id (``"topic:"`` + the id of the post that
-opened it, so it never changes). A post is a bag of words (``tokenize`` on the normalised title and text;
+opened it, so it never changes; ``None`` for a post without a content word). A post is a bag of words (``tokenize`` on the normalised title and text;
 title words count twice; particles, digits and one-character words dropped; words of 3+ hanzi also lend
 half a count to their character pairs) with sublinear counts. A topic keeps the sum of its posts'
 vectors; similarity is their cosine after weighting each word by an IDF that blends the tracker's own
