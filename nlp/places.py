@@ -436,7 +436,6 @@ _GENERIC_TAIL = re.compile("(?:%s)+$" % "|".join(sorted("""
 # Words of praise a slogan gives a community (建设美丽家园, 创建文明小区) and many estates are named with (幸福花园,
 # 和谐家园): such a name is an estate's only where the post says so (``_suffix_alone``).
 _PRAISE = re.compile("(?:文明|和谐|美丽|美好|幸福)+$")
-_LEADING_CHARS = set("着至过在于到")  # (one character after a verb: 承载着, 调整至, 延伸至)
 # What says the name before a suffix is an estate's, though it is a common word or a word of praise: a
 # building, unit or phase right after it (幸福花园3栋, 平安小区二单元), or living there said right before it
 # (住在团结小区) (``_suffix_alone``).
@@ -446,6 +445,9 @@ _LIVING_BEFORE = re.compile(r"(?:住在|家住|居住在|位于|地处|坐落于
 # slogan's community has none, where a common word's may (老旧小区物业管理 is every old estate's)
 _PEOPLE_AFTER = re.compile("物业|业主")
 _NUMBERS = re.compile(r"[0-9一二三四五六七八九十百千两几多]+")
+# Particles and prepositions cut off the front of a name like a leading verb (``_leading_size``): the one
+# character a verb often takes after it (承载着万煦花园, 调整至嘉宇小区, 延伸至)
+_LEADING_CHARS = set("着至过在于到")
 # A list of names closed by 等小区 or 等楼盘 (龙吉湾、天凯等小区; 钰龙天下一二期、恒大华府一二三期等楼盘), found
 # by its closing words (literal text: fast to find), then read backwards.
 _LIST_END = re.compile(r"等(?:等)?(?:[数几多]个|[0-9]+个)?(?:小区|楼盘)")  # (等{1,2} is five times slower to find)

@@ -2,13 +2,14 @@
 
 ``TopicTracker.add(post_id, text, published_at, places, category, title=...)`` puts a post into the most
 similar open topic or opens a new one, and returns the topic id (``"topic:"`` + the id of the post that
-opened it, so it never changes; ``None`` for a post without a content word). A post is a bag of words (``tokenize`` on the normalised title and text;
-title words count twice; particles, digits and one-character words dropped; words of 3+ hanzi also lend
-half a count to their character pairs) with sublinear counts. A topic keeps the sum of its posts'
-vectors; similarity is their cosine after weighting each word by an IDF that blends the tracker's own
-document frequencies (updated with every post) with jieba's general table, so the first posts of a run
-are weighed sensibly too. Candidates come from an inverted index over the open topics' words: a post is
-compared only with the few topics that share its most telling words.
+opened it, so it never changes; ``None`` for a post without a content word). A post is a bag of words
+(``tokenize`` on the normalised title and text; title words count twice; particles, digits and
+one-character words dropped; words of 3+ hanzi also lend half a count to their character pairs) with
+sublinear counts. A topic keeps the sum of its posts' vectors; similarity is their cosine after weighting
+each word by an IDF that blends the tracker's own document frequencies (updated with every post) with
+jieba's general table, so the first posts of a run are weighed sensibly too. Candidates come from an
+inverted index over the open topics' words: a post is compared only with the few topics that share its most
+telling words.
 
 Places say where, words say what: words that belong to the post's place names count ``place_word_weight``
 (0.3); a place shared with the topic adds ``place_bonus`` (0.2), halving for every ``half_life`` between
