@@ -6,7 +6,8 @@ so that tomorrow's repost joins today's original and a topic grows across runs. 
 the vectorizer, the three heads, the SimHash fingerprints and the topics' word vectors run once per batch.
 
 Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
-evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic.
+evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic. A post
+without a word to read (empty, emoji, "顶") is not put to the models: it is ``other``, ``none``, ``neutral``.
 
 A reply is read with its thread's title, as a reader sees it, so "关注一下" under a thread about a gas leak is
 filed with the gas leak; but the facts that set a risk floor must be its own (the guide: judge the risk from
@@ -50,6 +51,20 @@ def _transformer_predictions(clf, texts: list[str]) -> list:
         out.append(Prediction(label=classes[best], score=float(row[best]),
                               scores={c: float(p) for c, p in zip(classes, row)}, evidence=clf.explain(text)))
     return out
+
+
+# What a post that says nothing is filed as: the taxonomy's labels for "no problem stated"
+NOTHING_SAID = {"category": "other", "risk": "none", "sentiment": "neutral"}
+
+
+def _nothing_said(head: str, scores: dict[str, float]):
+    """The prediction for a post without a single word to read (empty, emoji, "顶", "+1"): ``NOTHING_SAID``,
+    certain, with no evidence. A model asked about it answers with its intercepts and a stray character
+    pair (an empty post was rated risk ``low``, "+1" filed as ``traffic``, "顶" called ``positive``)."""
+    from .classify import Prediction
+
+    label = NOTHING_SAID[head]
+    return Prediction(label=label, score=1.0, scores={c: float(c == label) for c in scores}, evidence=[])
 
 
 class Enricher:
@@ -102,6 +117,9 @@ class Enricher:
         replaced = self.transformer_heads  # fine-tuned transformers replace those heads
         heads = {head: _transformer_predictions(replaced[head], texts) if head in replaced
                  else self.model.predict_head(head, X) for head in HEADS}
+        for i in np.flatnonzero(~self._readable_rows(X)):
+            for head in HEADS:
+                heads[head][i] = _nothing_said(head, heads[head][i].scores)
         out = []
         for i, (record, text) in enumerate(zip(records, texts)):
             risk = heads["risk"][i]
@@ -122,6 +140,13 @@ class Enricher:
                 "text": text,
             })
         return out
+
+    def _readable_rows(self, X) -> np.ndarray:
+        """Per row of ``X``: whether the post holds a term a reader can take for a word (``readable_``)."""
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        found = np.zeros(X.shape[0], dtype=bool)
+        found[rows[self.model.readable_[X.indices]]] = True
+        return found
 
     def _keywords(self, X, row: int) -> list[str]:
         start, end = X.indptr[row], X.indptr[row + 1]

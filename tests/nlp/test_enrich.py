@@ -65,6 +65,19 @@ def test_a_reply_is_filed_with_its_thread_but_rated_by_its_own_facts(tmp_path):
     assert third.risk == "high"  # its own words report an injury
 
 
+def test_a_post_without_a_word_to_read_is_filed_as_saying_nothing():
+    empty = ["", "顶", "+1", "😀😀 ！！"]
+    records = [{"id": str(n), "title": "", "text": text} for n, text in enumerate(empty)]
+    records.append({"id": "reply", "title": "楼道燃气泄漏", "text": "顶", "reply": True})
+    out = Enricher().classify(records)
+    for record in out[:len(empty)]:
+        assert (record["category"], record["risk"], record["sentiment"]) == ("other", "none", "neutral"), record
+        assert record["scores"]["risk"] == {"none": 1.0, "low": 0.0, "medium": 0.0, "high": 0.0, "critical": 0.0}
+        assert record["evidence"] == {"category": [], "risk": [], "sentiment": []}
+    reply = out[-1]  # a reply is read with its thread's title, which has words
+    assert reply["category"] == "utilities" and reply["evidence"]["category"]
+
+
 def test_topics_command_line_contract(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps({"id": p.id, "title": p.title, "text": p.text,
