@@ -19,6 +19,7 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("楼道有燃气味", "medium"),
     ("万一着火了怎么办，消防通道被占", "medium"),
     ("电梯多次困人", "medium"),
+    ("幸福里5号楼电梯今天早上又停了，困了两个老人在里面半小时", "medium"),  # a forum tells it so
     ("去年这里发生过火灾，现在楼道还堆满杂物", "medium"),
     ("事故无人员伤亡", "none"),
     ("没有人受伤", "none"),
