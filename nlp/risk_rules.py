@@ -35,7 +35,11 @@ instead of 55, precision 0.273 to 0.278 at the same recall, risk macro-F1 0.657 
 
 Session 30: a lift that "困了两个老人在里面" traps people too (困了, and up to 12 characters after 电梯, was 8),
 as a forum tells it. Board train split: one more ``medium`` floor, on a message labelled ``medium``; Weibo
-dev and test figures and the held-out figures (measured once after) unchanged.
+dev and test figures and the held-out figures (measured once after) unchanged. Then facts of the guide as a
+forum states them, which neither the board nor the Weibo sample ever does (no match in either, so nothing
+there changes and nothing measures them; a game's 打起来了 would fire too): a fight breaking out
+(打起来了), blood (满脸是血, 浑身是血), a charging wire let down from a flat (电线…充电) and a manhole cover gone
+(井盖不见了, 没了, 丢了, 被偷).
 
 Tried and not kept (session 15): an event (fire, explosion, gas leak, collapse, flooding) told with a year or
 a past word, as recurring (接二连三, 多次, 层出不穷) or with 过 taken as history, and a crowd's confrontation
@@ -99,14 +103,14 @@ _RULES = [
     _Rule("collapse", "high", re.compile(r"坍塌|倒塌|塌方|垮塌|塌陷|被埋"), "medium", "medium"),
     _Rule("flooding", "high", re.compile(r"被淹(?!没)|淹了|洪水(?<!年一遇的洪水)(?!猛兽)|倒灌|涨水|(?:家中|家里|屋里|屋内)[^，。,]{0,4}进水"),
           "medium", "medium", re.compile(r"淹|洪水|倒灌|涨水|进水")),
-    _Rule("injuries", "high", re.compile(r"受伤(?<![很好太最挺真更]受伤)(?!害|很深|的(?:眼神|心|小心灵|感觉|小鸟|鸟|狗|猫))|伤者|送医|送往医院|送到医院|骨折(?!一样|似的)|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤(?!害)|轻伤(?!害)"),
+    _Rule("injuries", "high", re.compile(r"受伤(?<![很好太最挺真更]受伤)(?!害|很深|的(?:眼神|心|小心灵|感觉|小鸟|鸟|狗|猫))|伤者|送医|送往医院|送到医院|骨折(?!一样|似的)|头破血流|打伤|砍伤|烧伤|烫伤|咬伤|重伤(?!害)|轻伤(?!害)|满脸是血|满头是血|浑身是血|一身是血"),
           None, "medium"),
     _Rule("death", "high", re.compile(
         r"死亡(?!率|之|门|是|和)|身亡|遇难|丧生|丧命|致死|出了人命|人死了|死了(?:[一两几\d]+个)?人|撞死(?<!一头撞死)(?![你我])|砸死|电死|淹死|烧死|摔死|打死人"
         rf"|{_DEAD_AND_INJURED}(?<={_COUNT_DIGIT}死)"), None, "medium"),
     _Rule("violence", "high", re.compile(
         r"殴打|打人|被打(?![击扰折卡包印听压分掉坏破坯])|斗殴|持刀|砍人|拿刀|围殴|动手打|群殴|打老婆|打媳妇|打妻子|喊救命"
-        r"|拳脚相加|拳打脚踢|大打出手"), None, "medium"),
+        r"|拳脚相加|拳打脚踢|大打出手|打起来了"), None, "medium"),
     _Rule("people held against their will", "high", re.compile(
         r"强行扣押|困在.{0,12}传销|传销.{0,40}(?:困在|解救|控制)"), "medium", "medium"),
     _Rule("threat of violence or self-harm", "high",
@@ -121,10 +125,10 @@ _RULES = [
     _Rule("gas smell", "medium", re.compile(r"燃气味|煤气味|天然气味|液化气味|闻到.{0,6}(?:燃气|煤气|天然气)"), "medium"),
     _Rule("fire hazard", "medium", re.compile(
         r"火灾隐患|消防隐患|消防通道.{0,8}(?:占|堵|停)|占用.{0,4}消防通道|堵塞.{0,4}消防通道|堵死.{0,4}消防通道|飞线充电"
-        r"|楼道.{0,4}充电|消防.{0,4}(?:损坏|缺失|形同虚设)"), "medium"),
+        r"|楼道.{0,4}充电|电线[^，。！？]{0,8}充电|消防.{0,4}(?:损坏|缺失|形同虚设)"), "medium"),
     _Rule("lift traps people", "medium", re.compile(r"电梯.{0,12}(?:困人|关人|被困|困住|困了|关在|坠落|下坠|急坠)|困在电梯|关在电梯"), "medium"),
     _Rule("public-facility hazard", "medium", re.compile(
-        r"井盖.{0,6}(?:丢失|缺失|没有|破损|松动)|危房|墙体?开裂|外墙.{0,4}脱落|楼体.{0,4}倾斜|裂缝.{0,6}(?:扩大|越来越)"), "medium"),
+        r"井盖.{0,6}(?:丢失|缺失|没有|破损|松动|不见|没了|丢了|被偷)|危房|墙体?开裂|外墙.{0,4}脱落|楼体.{0,4}倾斜|裂缝.{0,6}(?:扩大|越来越)"), "medium"),
     _Rule("violence or threat reported", "medium", re.compile(r"暴力|威胁|恐吓|报复|打击报复"), "medium"),
     _Rule("vague threat", "medium", re.compile(r"什么事都(?:可能|做得)|后果自负|出了事谁负责|出了人命谁负责|走投无路|逼上绝路|忍无可忍"), "medium"),
 ]

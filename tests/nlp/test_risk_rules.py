@@ -20,6 +20,10 @@ from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
     ("万一着火了怎么办，消防通道被占", "medium"),
     ("电梯多次困人", "medium"),
     ("幸福里5号楼电梯今天早上又停了，困了两个老人在里面半小时", "medium"),  # a forum tells it so
+    ("阳光花园南门两个人打起来了，一个满脸是血", "high"),  # forum register: a fight now, blood
+    ("万一打起来了怎么办", "none"),  # a possible fight is no fight
+    ("楼上拉了根电线下来给电动车充电", "medium"),  # a flying lead
+    ("路口的井盖不见了，晚上很危险", "medium"),
     ("去年这里发生过火灾，现在楼道还堆满杂物", "medium"),
     ("事故无人员伤亡", "none"),
     ("没有人受伤", "none"),
