@@ -218,8 +218,9 @@ def written_letters() -> list[Example]:
 
 def written_thanks() -> list[Example]:
     """Thanks and praise the team wrote, in the board's manner and a forum's (``nlp/labels/written_thanks.csv``):
-    training only, sentiment only (``positive``); none copies a real message."""
-    return _written("written_thanks.csv", "thanks")
+    training only, sentiment ``positive`` and category ``other`` (the guide files praise there, as the board's
+    annotators filed 20 of its 26 positive messages; risk is left out); none copies a real message."""
+    return _written("written_thanks.csv", "thanks", category="other")
 
 
 def written_complaints() -> list[Example]:
@@ -229,11 +230,12 @@ def written_complaints() -> list[Example]:
     return _written("written_complaints.csv", "complaint")
 
 
-def _written(name: str, source: str) -> list[Example]:
-    """Posts the team wrote: id, title, text and the one label the file carries (category or sentiment)."""
+def _written(name: str, source: str, category: str | None = None) -> list[Example]:
+    """Posts the team wrote: id, title, text and the one label the file carries (category or sentiment);
+    ``category``: the category of every post of a file without one."""
     with open(LABELS_DIR / name, encoding="utf-8", newline="") as fh:
-        return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row.get("category"), None,
-                        row.get("sentiment"), source) for row in csv.DictReader(fh)]
+        return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row.get("category", category),
+                        None, row.get("sentiment"), source) for row in csv.DictReader(fh)]
 
 
 def govmsg_posts(files: tuple[str, ...] = ("votes", "replies"), secret: bytes = b"govmsg-replay",

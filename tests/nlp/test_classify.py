@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
+from nlp.datasets import post_text
 from nlp.features import with_title_weight
 
 TOY = [
@@ -108,6 +109,19 @@ def test_the_shipped_model_does_not_call_the_demo_forums_grievances_positive():
 
     sentiment = scores(PostClassifier.load())["sentiment of opening posts"]
     assert sum(sentiment.values()) >= 100 and sentiment["positive"] <= 3 and sentiment["negative"] >= 85
+
+
+def test_the_shipped_model_files_thanks_as_other():
+    """Praise is ``other`` by the guide. Written here, not drawn from the thanks it trains on; the model before
+    the thanks were labelled ``other`` filed these under what they thank for (utilities, property_mgmt,
+    public_order, utilities), so each counted as one more grievance of that kind."""
+    thanks = [("感谢社区网格员", "昨天家里水管爆了，网格员小王半夜赶来帮忙联系维修，非常感谢！"),
+              ("给物业点个赞", "小区电梯坏了，物业第二天就请人修好了，效率很高，谢谢物业的师傅们。"),
+              ("谢谢派出所民警", "我家老人走丢了，民警同志找了一晚上终于找到了，太感谢了！"),
+              ("表扬环卫工人", "我们这条街的环卫工人每天天不亮就开始打扫，路面干干净净，辛苦了，谢谢你们！")]
+    predicted = PostClassifier.load().predict([post_text(title, text) for title, text in thanks])
+    assert [p.label for p in predicted["category"]] == ["other"] * 4
+    assert [p.label for p in predicted["sentiment"]] == ["positive"] * 4
 
 
 def test_classify_command_line_contract(tmp_path):
