@@ -186,6 +186,20 @@ def test_bulk_counting_gives_the_vectorizers_own_matrix(toy_model):
         assert (got.data == expected.data).all()
 
 
+def test_the_vocabulary_cut_keeps_equally_frequent_terms_in_alphabetical_order():
+    """Every word below occurs in two texts; a cut to 101 features keeps zz (the most frequent) and the first
+    100 words. scikit-learn's own cut keeps whichever equal ones its unstable sort leaves first (here words
+    from all over the list), so the same texts could give another vocabulary on another machine."""
+    from nlp.features import StableCutTfidfVectorizer
+
+    words = [f"w{i:05d}" for i in range(20_000)]
+    texts = [" ".join(words[i:i + 50]) for i in range(0, len(words), 50)] * 2 + ["zz zz zz", "zz"]
+    vectorizer = StableCutTfidfVectorizer(min_df=2, max_features=101).fit(texts)
+    assert sorted(vectorizer.vocabulary_) == words[:100] + ["zz"]
+    assert sorted(vectorizer.vocabulary_.values()) == list(range(101))
+    assert vectorizer.transform(["w00000 zz"]).nnz == 2
+
+
 def test_the_title_counts_twice_and_a_model_saved_before_reads_it_once(toy_model, tmp_path):
     assert with_title_weight(["燃气泄漏\n楼道里有味道", "没有标题的一行", ""], 2) == \
         ["燃气泄漏\n燃气泄漏\n楼道里有味道", "没有标题的一行", ""]
