@@ -30,7 +30,7 @@ import numpy as np
 from sheqing.files import json_lines
 from sheqing.records import EnrichedPost, Enrichment, Post
 
-from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier
+from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier, Prediction
 from .datasets import post_text
 from .risk_rules import apply_floor, risk_floor
 from .topics import posts_terms
@@ -41,8 +41,6 @@ __all__ = ["Enricher"]
 def _transformer_predictions(clf, texts: list[str]) -> list:
     """A transformer head's predictions in the scikit-learn heads' shape: label, probabilities, and the words
     whose removal most weakens the prediction as evidence (occlusion, ``TransformerTextClassifier.explain``)."""
-    from .classify import Prediction
-
     proba = clf.predict_proba(texts)
     classes = [str(c) for c in clf.classes_]
     out = []
@@ -57,12 +55,10 @@ def _transformer_predictions(clf, texts: list[str]) -> list:
 NOTHING_SAID = {"category": "other", "risk": "none", "sentiment": "neutral"}
 
 
-def _nothing_said(head: str, scores: dict[str, float]):
+def _nothing_said(head: str, scores: dict[str, float]) -> Prediction:
     """The prediction for a post without a single word to read (empty, emoji, "顶", "+1"): ``NOTHING_SAID``,
     certain, with no evidence. A model asked about it answers with its intercepts and a stray character
     pair (an empty post was rated risk ``low``, "+1" filed as ``traffic``, "顶" called ``positive``)."""
-    from .classify import Prediction
-
     label = NOTHING_SAID[head]
     return Prediction(label=label, score=1.0, scores={c: float(c == label) for c in scores}, evidence=[])
 

@@ -47,24 +47,24 @@ def main() -> None:
                                 "letter") for r in csv.DictReader(fh)]
     if args.letter_weight <= 0:
         letters = []
-    thanks = written_thanks()
-    written = guide_examples() + thanks + letters
+    guide, thanks = guide_examples(), written_thanks()
     if args.thanks:
-        file_unseen_thanks(board, guide_examples() + letters, thanks, args)
+        file_unseen_thanks(board, guide + letters, thanks, args.letter_weight, args.C)
         return
+    written = guide + thanks + letters
     y = np.array([e.category for e in board])
     predicted = np.array([p.label for p in out_of_fold(
         board, written, "category", lambda fold: example_weights(fold, {"letter": args.letter_weight}), args.C)],
         dtype=object)
     on_board = np.array([e.source == "govmsg" for e in board])
-    print(f"written: {len(written) - len(letters) - len(thanks)} guide examples, {len(thanks)} thanks (other), "
-          f"{len(letters)} letters at weight "
+    print(f"written: {len(guide)} guide examples, {len(thanks)} thanks (other), {len(letters)} letters at weight "
           f"{args.letter_weight:g}; board messages scored: {on_board.sum()}")
     print_scores("category", y[on_board], predicted[on_board].astype(str))
 
 
-def file_unseen_thanks(board: list[Example], written: list[Example], thanks: list[Example], args) -> None:
-    """Each fifth of ``thanks`` filed by a model that saw the other four fifths (and all of the rest)."""
+def file_unseen_thanks(board: list[Example], written: list[Example], thanks: list[Example], letter_weight: float,
+                       C: float | None) -> None:
+    """Each fifth of ``thanks`` filed by a model that saw the other four fifths, ``board`` and ``written``."""
     from collections import Counter
 
     from tqdm import tqdm
@@ -75,9 +75,9 @@ def file_unseen_thanks(board: list[Example], written: list[Example], thanks: lis
     filed = Counter()
     for k in tqdm(range(5), desc="fifths"):
         fold = board + written + [e for i, e in enumerate(thanks) if i % 5 != k]
-        model = PostClassifier(C={"category": HEAD_C["category"] if args.C is None else args.C})
+        model = PostClassifier(C={"category": HEAD_C["category"] if C is None else C})
         model.fit([e.text for e in fold], {"category": [e.category for e in fold]},
-                  sample_weight=example_weights(fold, {"letter": args.letter_weight}), tune_on=[False] * len(fold))
+                  sample_weight=example_weights(fold, {"letter": letter_weight}), tune_on=[False] * len(fold))
         filed.update(p.label for p in model.predict([e.text for i, e in enumerate(thanks) if i % 5 == k])["category"])
     print(f"written thanks filed unseen: {filed['other']} of {len(thanks)} as other; "
           + ", ".join(f"{label} {n}" for label, n in filed.most_common() if label != "other"))
