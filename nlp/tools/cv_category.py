@@ -12,7 +12,7 @@ only, fitted without tuning its temperature and offsets.
 ``--letter-weight 0`` leaves the written letters out; ``--extra`` adds more letters in the format of
 ``nlp/labels/written_letters.csv`` (id, category, title, text) at the same weight, to try a new set;
 ``--C`` fits the head with another C than ``sheqing train``'s. ``--thanks`` instead files the written thanks
-five times, each fifth by a model trained on the rest of the training data and the other four fifths, and
+in five folds, each fold by a model trained on the rest of the training data and the other folds, and
 counts how many it files as ``other``; with ``--letter-weight`` and ``--C`` as above.
 """
 
@@ -64,24 +64,14 @@ def main() -> None:
 
 def file_unseen_thanks(board: list[Example], written: list[Example], thanks: list[Example], letter_weight: float,
                        C: float | None) -> None:
-    """Each fifth of ``thanks`` filed by a model that saw the other four fifths, ``board`` and ``written``."""
+    """Each fifth of ``thanks`` filed by a model that saw the other four fifths, ``board`` and ``written``
+    (``out_of_fold`` with the thanks as the examples scored and the rest as examples that only train)."""
     from collections import Counter
 
-    from tqdm import tqdm
-
-    from nlp.classify import PostClassifier
-    from nlp.train import HEAD_C
-
-    filed = Counter()
-    for k in tqdm(range(5), desc="fifths"):
-        fold = board + written + [e for i, e in enumerate(thanks) if i % 5 != k]
-        model = PostClassifier(C={"category": HEAD_C["category"] if C is None else C})
-        model.fit([e.text for e in fold], {"category": [e.category for e in fold]},
-                  sample_weight=example_weights(fold, {"letter": letter_weight}), tune_on=[False] * len(fold))
-        filed.update(p.label for p in model.predict([e.text for i, e in enumerate(thanks) if i % 5 == k])["category"])
+    filed = Counter(p.label for p in out_of_fold(
+        thanks, board + written, "category", lambda fold: example_weights(fold, {"letter": letter_weight}), C))
     print(f"written thanks filed unseen: {filed['other']} of {len(thanks)} as other; "
           + ", ".join(f"{label} {n}" for label, n in filed.most_common() if label != "other"))
-
 
 if __name__ == "__main__":
     main()
