@@ -12,6 +12,9 @@
   sentiment sample, ``nlp.train.weibo_sentiment``).
 - ``weibo_read_sentiment(split)``: 677 of those posts, most of them about harm, rated for sentiment by reading
   (``nlp/labels/weibo_sentiment.csv``); ``dev`` trains, ``test`` is only measured.
+- ``weibo_sample(split)``: 1,200 Weibo posts drawn at random, labelled for category, risk and sentiment by
+  reading (``nlp/labels/weibo_sample.csv``): everyday social-media posts, most of them about no problem at all;
+  ``dev`` trains, ``test`` is only measured.
 - ``hotel_reviews()``: real hotel reviews (ChnSentiCorp), by id, without labels (``nlp/labels/home_places.csv``
   reads the district names some of them use, to measure the place extractor's short forms in a home city).
 - ``weibo_ner(split)``: the Weibo NER sentences (``train``, ``dev``, ``test``) as written, with their entity spans
@@ -31,8 +34,8 @@ from pathlib import Path
 from .normalize import normalize_text
 
 __all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
-           "weibo_read_sentiment", "weibo_read_ids", "written_complaints", "hotel_reviews", "weibo_ner",
-           "shared_data_dir", "DataMissing"]
+           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "hotel_reviews",
+           "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -123,6 +126,18 @@ def weibo_read_sentiment(split: str, data_dir: Path | None = None) -> list[Examp
 def weibo_read_ids() -> set[str]:
     """The ids of every post of ``nlp/labels/weibo_sentiment.csv`` (both splits)."""
     return {row["post_id"] for row in _weibo_read_rows()}
+
+
+def weibo_sample(split: str, data_dir: Path | None = None) -> list[Example]:
+    """Real Weibo posts drawn at random, labelled for category, risk and sentiment by reading
+    (``nlp/labels/weibo_sample.csv``; ``nlp/labels/weibo_sample_guide.md`` says how), of one ``split``: ``dev``
+    trains the default model, ``test`` is only measured (``nlp/tools/weibo_sample_accuracy.py``)."""
+    if split not in ("dev", "test"):
+        raise ValueError("split must be 'dev' or 'test'")
+    posts = weibo_posts(data_dir)
+    with open(LABELS_DIR / "weibo_sample.csv", encoding="utf-8", newline="") as fh:
+        return [Example(row["post_id"], posts[row["post_id"]], row["category"], row["risk"], row["sentiment"],
+                        "weibo_sample") for row in csv.DictReader(fh) if row["split"] == split]
 
 
 def _weibo_read_rows() -> list[dict]:

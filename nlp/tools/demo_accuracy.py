@@ -9,7 +9,8 @@ its thread's title and counted right when it gets its thread's category), and pe
 (gas leak, lift, wage arrears) the share filed right; and the recall and precision of high+critical risk
 (model and rules) on the opening posts, whose intended risk the corpus records too; and the sentiment the
 opening posts get: they report a grievance or an incident, so `positive` is wrong (a few are follow-ups, such
-as a leak found and being mended, that may read neutral).
+as a leak found and being mended, that may read neutral); and how many opening posts of the chatter threads
+(a sale, a lost cat, a running group: no problem) are filed `other` and rated risk `none`, as they are written.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from nlp.train import _urgent, predict_all  # noqa: E402
 def scores(model: PostClassifier) -> dict[str, dict]:
     """Per set ("opening posts", "all posts"): its size, accuracy, macro-F1 and, per incident, the share of
     its posts filed right; and "risk of opening posts": high+critical recall and precision (model and
-    rules, ``nlp.train.predict_all``); and "sentiment of opening posts": how many get each sentiment."""
+    rules, ``nlp.train.predict_all``); and "sentiment of opening posts": how many get each sentiment; and
+    "chatter": how many chatter threads there are and how many of their opening posts are filed ``other``
+    and rated ``none``."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    threads = [t for t in build_corpus().threads() if t.category and t.kind in ("grievance", "incident")]
+    every = list(build_corpus().threads())
+    threads = [t for t in every if t.category and t.kind in ("grievance", "incident")]
     sets = {"opening posts": [(t, t.posts[0]) for t in threads],
             "all posts": [(t, p) for t in threads for p in t.posts]}
     out = {}
@@ -53,6 +57,9 @@ def scores(model: PostClassifier) -> dict[str, dict]:
             sentiment_of_openers = Counter(predicted["sentiment"])
     out["risk of opening posts"] = risk_of_openers
     out["sentiment of opening posts"] = sentiment_of_openers
+    said = predict_all(model, [post_text(t.title, t.posts[0].text) for t in every if t.kind == "chatter"])
+    out["chatter"] = {"n": len(said["category"]), "other": said["category"].count("other"),
+                      "none": said["risk"].count("none")}
     return out
 
 
@@ -62,6 +69,7 @@ def main() -> None:
         found = scores(PostClassifier.load(Path(path)))
         urgent = found.pop("risk of opening posts")
         sentiment = found.pop("sentiment of opening posts")
+        chatter = found.pop("chatter")
         for name, s in found.items():
             print(f"  {name:14} {s['n']:4}  accuracy {s['accuracy']:.3f}  macro-F1 {s['macro_f1']:.3f}  "
                   + "  ".join(f"{k} {v:.2f}" for k, v in sorted(s["incidents"].items())))
@@ -69,6 +77,8 @@ def main() -> None:
               f"{urgent['precision']} ({urgent['true_urgent']} true, {urgent['predicted_urgent']} predicted)")
         print("  sentiment of opening posts: " + ", ".join(f"{k} {sentiment[k]}" for k in ("negative", "neutral",
                                                                                            "positive")))
+        print(f"  chatter opening posts: {chatter['other']} of {chatter['n']} filed other, {chatter['none']} rated "
+              "risk none")
 
 
 if __name__ == "__main__":
