@@ -4,8 +4,8 @@ the training data are measured (never on the held-out split).
 Folds keep near-duplicate groups together; the score is macro-F1 (and per-class F1) over the board's
 messages only. CEC reports, the posts the team wrote (guide examples, thanks as ``other``, letters) and the
 read ``dev`` half of the random Weibo sample (``weibo_sample``) only ever train: they sit in the training part
-of every fold, weighed as ``sheqing train`` weighs them (``example_weights``). The model is the default classifier (``PostClassifier``) with its category head
-only, fitted without tuning its temperature and offsets.
+of every fold, weighed as ``sheqing train`` weighs them (``example_weights``). The model is the default
+classifier (``PostClassifier``) with its category head only, fitted without tuning its temperature and offsets.
 
     python nlp/tools/cv_category.py [--letter-weight W] [--extra FILE.csv ...] [--C C] [--thanks]
                                     [--sample-weight W] [--score-sample]
@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from nlp.datasets import (Example, cec, govmsg, guide_examples, post_text, weibo_sample, written_letters,  # noqa: E402
                           written_thanks)
 from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
+from nlp.tools.weibo_sample_accuracy import flagged  # noqa: E402
 from nlp.train import LETTER_WEIGHT, SAMPLE_WEIGHT, example_weights  # noqa: E402
 
 
@@ -74,11 +75,11 @@ def main() -> None:
     print_scores("category", y[on_board], predicted[on_board].astype(str))
     if args.score_sample:
         sample = np.array([e.source == "weibo_sample" for e in scored])
-        told, filed = y[sample] != "other", predicted[sample] != "other"
-        found, wrong = int((told & filed).sum()), int((filed & ~told).sum())
-        f1 = 2 * found / (told.sum() + filed.sum()) if found else 0.0
-        print(f"Weibo sample, out of fold: {wrong} of {(~told).sum()} posts reporting no problem filed under one; "
-              f"{found} of {told.sum()} reporting one filed under a problem; F1 of 'reports a problem' {f1:.3f}")
+        result = flagged(list(y[sample] != "other"), list(predicted[sample] != "other"))
+        f1 = 2 * result["both"] / (result["true"] + result["flagged"]) if result["both"] else 0.0
+        print(f"Weibo sample, out of fold: {result['flagged'] - result['both']} of {sample.sum() - result['true']} "
+              f"posts reporting no problem filed under one; {result['both']} of {result['true']} reporting one "
+              f"filed under a problem; F1 of 'reports a problem' {f1:.3f}")
 
 
 def file_unseen_thanks(board: list[Example], written: list[Example], thanks: list[Example],
