@@ -240,14 +240,16 @@ def written_thanks() -> list[Example]:
 
 def written_complaints() -> list[Example]:
     """Complaints the team wrote in a forum's voice, each about a subject of one of the written thanks
-    (``nlp/labels/written_complaints.csv``): training only, sentiment only (``negative``); none copies a real
-    message."""
+    (``nlp/labels/written_complaints.csv``): training only, sentiment ``negative`` as written and category as
+    annotators read them (``nlp/labels/written_complaints_guide.md``); none copies a real message. The risk
+    levels they read are not trained on: the forum's words of routine complaints pulled the risk head down
+    (two of the demo forum's 13 ``high`` opening posts fell to ``medium``)."""
     return _written("written_complaints.csv", "complaint")
 
 
 def _written(name: str, source: str, category: str | None = None) -> list[Example]:
-    """Posts the team wrote: id, title, text and the one label the file carries (category or sentiment);
-    ``category``: the category of every post of a file without one."""
+    """Posts the team wrote: id, title, text, category and sentiment (the file's columns, or None);
+    ``category``: the category of every post of a file without that column."""
     with open(LABELS_DIR / name, encoding="utf-8", newline="") as fh:
         return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row.get("category", category),
                         None, row.get("sentiment"), source) for row in csv.DictReader(fh)]

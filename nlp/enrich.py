@@ -6,7 +6,8 @@ so that tomorrow's repost joins today's original and a topic grows across runs. 
 the vectorizer, the three heads, the SimHash fingerprints and the topics' word vectors run once per batch.
 
 Order per post: normalise title and text -> features -> category, risk, sentiment (probabilities and
-evidence) -> risk floor from the rules (``nlp.risk_rules``) -> places -> SimHash group -> topic. A post
+evidence) -> risk settled by the rules (``nlp.risk_rules.settle_risk``: ``none`` where no grievance is stated,
+and the floor the facts demand) -> places -> SimHash group -> topic. A post
 without a word to read (empty, emoji, "顶") is not put to the models: it is ``other``, ``none``, ``neutral``.
 
 A reply is read with its thread's title, as a reader sees it, so "关注一下" under a thread about a gas leak is
@@ -32,7 +33,7 @@ from sheqing.records import EnrichedPost, Enrichment, Post
 
 from .classify import DEFAULT_MODEL_PATH, HEADS, PostClassifier, Prediction
 from .datasets import post_text
-from .risk_rules import apply_floor, risk_floor
+from .risk_rules import risk_floor, settle_risk
 from .topics import posts_terms
 
 __all__ = ["Enricher"]
@@ -120,10 +121,12 @@ class Enricher:
         for i, (record, text) in enumerate(zip(records, texts)):
             risk = heads["risk"][i]
             floor = risk_floor(post_text("", record.get("text") or "") if record.get("reply") else text)
-            level = apply_floor(risk.label, floor)
+            level, rules = settle_risk(risk.label, floor, heads["category"][i].label, heads["sentiment"][i].label)
             evidence = {head: heads[head][i].evidence for head in heads}
-            if level != risk.label:
-                evidence["risk"] = [f"rule: {r}" for r in floor.rules] + evidence["risk"]
+            if level == "none" != risk.label:  # lowered: the head's terms were the case for what it is not
+                evidence["risk"] = [f"rule: {r}" for r in rules]
+            elif rules:
+                evidence["risk"] = [f"rule: {r}" for r in rules] + evidence["risk"]
             out.append({
                 "id": record.get("id"),
                 "category": heads["category"][i].label,

@@ -7,7 +7,8 @@ taxonomy category (``crawlers/demo_forum``), never trained on. A check in the pr
 Prints, per model, accuracy and macro-F1 over the opening posts and over all posts (a reply is read with
 its thread's title and counted right when it gets its thread's category), and per incident of the demo
 (gas leak, lift, wage arrears) the share filed right; and the recall and precision of high+critical risk
-(model and rules) on the opening posts, whose intended risk the corpus records too; and the sentiment the
+(model and rules) on the opening posts, whose intended risk the corpus records too, and how many of those
+that tell a grievance (intended risk ``low`` or above) are rated ``none``; and the sentiment the
 opening posts get: they report a grievance or an incident, so `positive` is wrong (a few are follow-ups, such
 as a leak found and being mended, that may read neutral); and how many opening posts of the chatter threads
 (a sale, a lost cat, a running group: no problem) are filed `other` and rated risk `none`, as they are written.
@@ -30,9 +31,9 @@ from nlp.train import _urgent, predict_all  # noqa: E402
 def scores(model: PostClassifier) -> dict[str, dict]:
     """Per set ("opening posts", "all posts"): its size, accuracy, macro-F1 and, per incident, the share of
     its posts filed right; and "risk of opening posts": high+critical recall and precision (model and
-    rules, ``nlp.train.predict_all``); and "sentiment of opening posts": how many get each sentiment; and
-    "chatter": how many chatter threads there are and how many of their opening posts are filed ``other``
-    and rated ``none``."""
+    rules, ``nlp.train.predict_all``) and how many grievances are rated ``none``; and "sentiment of opening
+    posts": how many get each sentiment; and "chatter": how many chatter threads there are and how many of
+    their opening posts are filed ``other`` and rated ``none``."""
     from sklearn.metrics import accuracy_score, f1_score
 
     every = list(build_corpus().threads())
@@ -54,6 +55,8 @@ def scores(model: PostClassifier) -> dict[str, dict]:
         if name == "opening posts":
             rated = [(t.risk, risk) for (t, _), risk in zip(pairs, predicted["risk"]) if t.risk]
             risk_of_openers = _urgent([want for want, _ in rated], [got for _, got in rated])
+            risk_of_openers["grievances"] = sum(want != "none" for want, _ in rated)
+            risk_of_openers["grievances rated none"] = sum(want != "none" and got == "none" for want, got in rated)
             sentiment_of_openers = Counter(predicted["sentiment"])
     out["risk of opening posts"] = risk_of_openers
     out["sentiment of opening posts"] = sentiment_of_openers
@@ -74,7 +77,8 @@ def main() -> None:
             print(f"  {name:14} {s['n']:4}  accuracy {s['accuracy']:.3f}  macro-F1 {s['macro_f1']:.3f}  "
                   + "  ".join(f"{k} {v:.2f}" for k, v in sorted(s["incidents"].items())))
         print(f"  risk high+critical of opening posts (model and rules): recall {urgent['recall']} at precision "
-              f"{urgent['precision']} ({urgent['true_urgent']} true, {urgent['predicted_urgent']} predicted)")
+              f"{urgent['precision']} ({urgent['true_urgent']} true, {urgent['predicted_urgent']} predicted); "
+              f"{urgent['grievances rated none']} of {urgent['grievances']} grievances rated none")
         print("  sentiment of opening posts: " + ", ".join(f"{k} {sentiment[k]}" for k in ("negative", "neutral",
                                                                                            "positive")))
         print(f"  chatter opening posts: {chatter['other']} of {chatter['n']} filed other, {chatter['none']} rated "

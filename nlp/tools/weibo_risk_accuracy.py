@@ -11,7 +11,7 @@ rules, ``test`` only measured.
 
 For each split, two alert levels (``medium`` or above: a yellow alert or more; ``high`` or above: orange
 or red) and two raters: the rules alone (``risk_floor``) and what enrichment does (the classifier's risk
-head raised to the rules' floor, ``apply_floor``).
+head settled by the rules, ``nlp.train.predict_all``).
 
     python nlp/tools/weibo_risk_accuracy.py [--show dev]
 """
@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import weibo_posts  # noqa: E402
-from nlp.risk_rules import apply_floor, risk_floor  # noqa: E402
+from nlp.risk_rules import risk_floor  # noqa: E402
+from nlp.train import predict_all  # noqa: E402
 from nlp.tools import figures  # noqa: E402
 from nlp.tools.topic_accuracy import rates  # noqa: E402
 from sheqing.records import RISKS  # noqa: E402
@@ -63,10 +64,9 @@ def main() -> None:
     rows, posts = read_labels(), weibo_posts()
     texts = [posts[row["post_id"]] for row in rows]
     floors = [risk_floor(text) for text in texts]
-    model = PostClassifier.load().predict(texts)["risk"]
+    settled = predict_all(PostClassifier.load(), texts)["risk"]
     raters = {"rules alone": {row["post_id"]: floor.level for row, floor in zip(rows, floors)},
-              "classifier with rules": {row["post_id"]: apply_floor(p.label, floor)
-                                        for row, p, floor in zip(rows, model, floors)}}
+              "classifier with rules": {row["post_id"]: level for row, level in zip(rows, settled)}}
     for split in ("dev", "test"):
         part = [row for row in rows if row["split"] == split]
         for name, rated in raters.items():

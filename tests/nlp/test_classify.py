@@ -111,6 +111,27 @@ def test_the_shipped_model_does_not_call_the_demo_forums_grievances_positive():
     assert sum(sentiment.values()) >= 100 and sentiment["positive"] <= 3 and sentiment["negative"] >= 85
 
 
+def test_the_shipped_model_files_a_forum_gas_smell_under_utilities():
+    """The written thanks train ``other`` and are about the same subjects as the written forum complaints; before
+    the complaints had their categories, the thanks made a forum's words for a gas smell (燃气味) evidence for
+    ``other``, and all four of these were filed there. Written here, not drawn from the training posts."""
+    posts = ["楼道燃气味很重", "我们单元楼道有股煤气味", "楼道里燃气味很重，不知道哪家漏气了", "又停电了！"]
+    predicted = PostClassifier.load().predict(posts)["category"]
+    assert [p.label for p in predicted] == ["utilities"] * 4
+
+
+def test_the_shipped_model_rates_the_demo_forums_chatter_none_and_its_grievances_not():
+    """The demo forum's chatter threads (a sale, a lost cat, a running group) state no grievance: rated ``none``
+    17 of 28 times where the risk head alone left 4 there; none of its grievance and incident threads whose
+    intended risk is ``low`` or above is rated ``none`` (``python nlp/tools/demo_accuracy.py``)."""
+    from nlp.tools.demo_accuracy import scores
+
+    found = scores(PostClassifier.load())
+    assert found["chatter"]["n"] >= 25 and found["chatter"]["none"] >= 15
+    risk = found["risk of opening posts"]
+    assert risk["grievances"] >= 90 and risk["grievances rated none"] == 0
+
+
 def test_the_shipped_model_files_thanks_as_other():
     """Praise is ``other`` by the guide. Written here, not drawn from the thanks it trains on; the model before
     the thanks were labelled ``other`` filed these under what they thank for (utilities, property_mgmt,

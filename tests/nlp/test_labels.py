@@ -136,6 +136,13 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
     assert [r["id"].replace("complaint", "thanks") for r in COMPLAINTS] == [r["id"] for r in THANKS]
     assert {r["sentiment"] for r in COMPLAINTS} == {"negative"} and len({r["text"] for r in COMPLAINTS}) == 300
     assert not {r["text"] for r in COMPLAINTS} & {r["text"] for r in THANKS}
+    # their category and risk read by four annotators, 75 each (nlp/labels/written_complaints_guide.md)
+    assert {r["category"] for r in COMPLAINTS} <= set(CATEGORIES) and {r["risk"] for r in COMPLAINTS} <= set(RISKS)
+    assert [r["annotator"] for r in COMPLAINTS] == [f"s{n // 75}" for n in range(300)]
+    assert len({r["category"] for r in COMPLAINTS}) >= 12 and "none" not in {r["risk"] for r in COMPLAINTS}
+    second = [row for path in sorted((LABELS / "parts").glob("complaints_s?_by?.csv")) for row in _rows(path)]
+    first = {r["id"]: r for r in COMPLAINTS}  # 15 of each slice read again by the next slice's annotator
+    assert len(second) == 60 and sum(first[r["id"]]["category"] == r["category"] for r in second) >= 54
     assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
 
 

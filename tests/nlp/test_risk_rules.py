@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlp.risk_rules import apply_floor, cn_number, people_count, risk_floor
+from nlp.risk_rules import NO_GRIEVANCE, apply_floor, cn_number, people_count, risk_floor, settle_risk
 
 
 @pytest.mark.parametrize("text, level", [
@@ -102,6 +102,24 @@ def test_people_affected_raise_a_grievance_but_not_an_enquiry():
     assert apply_floor("none", floor) == "none"  # a question mentioning many people stays an enquiry
     assert apply_floor("low", risk_floor("几十名工人被欠薪半年")) == "medium"
     assert apply_floor("critical", risk_floor("楼道有燃气味")) == "critical"  # never lowered
+
+
+def test_a_post_filed_other_and_not_negative_states_no_grievance():
+    quiet = risk_floor("出一台二手婴儿车，九成新")
+    assert settle_risk("low", quiet, "other", "neutral") == ("none", (NO_GRIEVANCE,))
+    assert settle_risk("low", quiet, "other", "positive") == ("none", (NO_GRIEVANCE,))
+    assert settle_risk("low", quiet, "other", "negative") == ("low", ())  # a complaint the table has no row for
+    assert settle_risk("low", quiet, "utilities", "neutral") == ("low", ())  # a problem of the table, told flatly
+    assert settle_risk("medium", quiet, "other", "neutral") == ("medium", ())  # only a routine low is lowered
+    assert settle_risk("none", quiet, "other", "neutral") == ("none", ())
+
+
+def test_the_facts_still_raise_a_post_that_states_no_grievance():
+    smell = risk_floor("楼道有燃气味")
+    assert settle_risk("low", smell, "other", "neutral") == ("medium", smell.rules)
+    crowd = risk_floor("上百户业主参加了社区的联欢会")  # many people, but no grievance: as an enquiry
+    assert settle_risk("low", crowd, "other", "positive") == ("none", (NO_GRIEVANCE,))
+    assert settle_risk("low", crowd, "other", "negative") == ("medium", crowd.rules)
 
 
 def test_a_crowd_rule_needs_a_confrontation_not_a_conflict_of_rules():
