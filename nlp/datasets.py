@@ -247,6 +247,13 @@ def written_complaints() -> list[Example]:
     return _written("written_complaints.csv", "complaint")
 
 
+def written_chatter() -> list[Example]:
+    """Everyday forum posts the team wrote (``nlp/labels/written_chatter.csv``: sales, lost keys, a running group,
+    a question about the parcel lockers, a festival greeting, a bad day at work): training only, category
+    ``other`` and sentiment as written and read again; none copies a real message or the demo forum."""
+    return _written("written_chatter.csv", "chatter", category="other")
+
+
 def _written(name: str, source: str, category: str | None = None) -> list[Example]:
     """Posts the team wrote: id, title, text, category and sentiment (the file's columns, or None);
     ``category``: the category of every post of a file without that column."""

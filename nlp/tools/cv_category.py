@@ -3,13 +3,14 @@ the training data are measured (never on the held-out split).
 
 Folds keep near-duplicate groups together; the score is macro-F1 (and per-class F1) over the board's
 messages only. CEC reports, the posts the team wrote (guide examples, thanks as ``other``, letters, forum
-complaints) and the
+complaints and chatter) and the
 read ``dev`` half of the random Weibo sample (``weibo_sample``) only ever train: they sit in the training part
 of every fold, weighed as ``sheqing train`` weighs them (``example_weights``). The model is the default
 classifier (``PostClassifier``) with its category head only, fitted without tuning its temperature and offsets.
 
     python nlp/tools/cv_category.py [--letter-weight W] [--extra FILE.csv ...] [--C C] [--thanks]
                                     [--sample-weight W] [--score-sample] [--complaint-weight W]
+                                    [--chatter-weight W]
 
 ``--letter-weight 0`` leaves the written letters out; ``--extra`` adds more letters in the format of
 ``nlp/labels/written_letters.csv`` (id, category, title, text) at the same weight, to try a new set;
@@ -20,7 +21,8 @@ the Weibo sample otherwise (0 leaves it out); ``--score-sample`` puts it in the 
 that each of its posts is filed by a model that did not see it, and prints how many of its posts that report no
 problem are filed under one and how many of those that do are found, and the F1 of that yes/no question (how
 the sample's weight was chosen: 0.215 at 0.1, 0.279 at 0.3, 0.190 at 1, before the complaints had their
-categories). ``--complaint-weight`` weighs the written forum complaints otherwise (0 leaves them out).
+categories). ``--complaint-weight`` weighs the written forum complaints otherwise (0 leaves them out), and
+``--chatter-weight`` the written everyday forum posts.
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import (Example, cec, govmsg, guide_examples, post_text, weibo_sample,  # noqa: E402
-                          written_complaints, written_letters, written_thanks)
+                          written_chatter, written_complaints, written_letters, written_thanks)
 from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
 from nlp.tools.weibo_sample_accuracy import flagged  # noqa: E402
-from nlp.train import COMPLAINT_WEIGHT, LETTER_WEIGHT, SAMPLE_WEIGHT, example_weights  # noqa: E402
+from nlp.train import CHATTER_WEIGHT, COMPLAINT_WEIGHT, LETTER_WEIGHT, SAMPLE_WEIGHT, example_weights  # noqa: E402
 
 
 def main() -> None:
@@ -52,6 +54,8 @@ def main() -> None:
     ap.add_argument("--score-sample", action="store_true", help="Score the Weibo sample out of fold too.")
     ap.add_argument("--complaint-weight", type=float, default=COMPLAINT_WEIGHT,
                     help="The written forum complaints' weight (0: left out).")
+    ap.add_argument("--chatter-weight", type=float, default=CHATTER_WEIGHT,
+                    help="The written everyday forum posts' weight (0: left out).")
     args = ap.parse_args()
     board = [e for e in govmsg("train") + cec() if e.category]
     letters = written_letters()
@@ -63,19 +67,22 @@ def main() -> None:
         letters = []
     guide, thanks = guide_examples(), written_thanks()
     read = weibo_sample("dev") if args.sample_weight > 0 else []
-    complaints = written_complaints() if args.complaint_weight > 0 else []
-    weights = {"letter": args.letter_weight, "weibo_sample": args.sample_weight, "complaint": args.complaint_weight}
+    forum = (written_complaints() if args.complaint_weight > 0 else []) + (
+        written_chatter() if args.chatter_weight > 0 else [])
+    weights = {"letter": args.letter_weight, "weibo_sample": args.sample_weight, "complaint": args.complaint_weight,
+               "chatter": args.chatter_weight}
     if args.thanks:
-        file_unseen_thanks(board, guide + letters + complaints + read, thanks, weights, args.C)
+        file_unseen_thanks(board, guide + letters + forum + read, thanks, weights, args.C)
         return
-    written = guide + thanks + letters + complaints + ([] if args.score_sample else read)
+    written = guide + thanks + letters + forum + ([] if args.score_sample else read)
     scored = board + (read if args.score_sample else [])
     y = np.array([e.category for e in scored])
     predicted = np.array([p.label for p in out_of_fold(
         scored, written, "category", lambda fold: example_weights(fold, weights), args.C)], dtype=object)
     on_board = np.array([e.source == "govmsg" for e in scored])
     print(f"written: {len(guide)} guide examples, {len(thanks)} thanks (other), {len(letters)} letters at weight "
-          f"{args.letter_weight:g}, {len(complaints)} complaints at weight {args.complaint_weight:g}; "
+          f"{args.letter_weight:g}, {len(forum)} forum complaints and chatter at weight {args.complaint_weight:g} "
+          f"and {args.chatter_weight:g}; "
           f"{len(read)} Weibo posts read at weight {args.sample_weight:g}; board messages "
           f"scored: {on_board.sum()}")
     print_scores("category", y[on_board], predicted[on_board].astype(str))

@@ -1,8 +1,9 @@
 """Grouped 5-fold cross-validation of the sentiment head on the train split (never on the held-out split).
 
 Folds keep near-duplicate groups together; the score is macro-F1 (and per-class F1) over the board's
-messages only. The Weibo sample and the thanks and complaints the team wrote (``nlp/labels/written_thanks.csv``,
-``written_complaints.csv``) only ever train: they sit in the training part of every fold, weighed as
+messages only. The Weibo emotion sample, the random Weibo sample's dev half and the thanks, complaints and
+chatter the team wrote (``nlp/labels/written_thanks.csv``, ``written_complaints.csv``, ``written_chatter.csv``)
+only ever train: they sit in the training part of every fold, weighed as
 ``sheqing train`` weighs them. The model is the default classifier with its sentiment head only, fitted
 without tuning its temperature and offsets, so the figure is the head's own, before the offsets that
 ``sheqing train`` adds for the board.
@@ -12,10 +13,12 @@ folded and scored with the board's messages, each part's figures printed apart; 
 them in training (0: they are only scored, as the model without them would see them).
 
     python nlp/tools/cv_sentiment.py [--thanks-weight W] [--complaint-weight W] [--read-weight W]
-                                     [--weibo-per-class N] [--C C]
+                                     [--weibo-per-class N] [--C C] [--chatter-weight W] [--sample-weight W]
 
 ``--thanks-weight 0`` leaves the written thanks out, ``--complaint-weight 0`` the written complaints
-(``nlp/labels/written_complaints.csv``); ``--C`` fits the head with another C than ``sheqing train``'s.
+(``nlp/labels/written_complaints.csv``), ``--chatter-weight 0`` the written chatter, ``--sample-weight 0`` the
+random sample (which the figures of earlier sessions left out); ``--C`` fits the head with another C than
+``sheqing train``'s.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import govmsg, weibo_read_sentiment, written_complaints, written_thanks  # noqa: E402
+from nlp.datasets import (govmsg, weibo_read_sentiment, weibo_sample, written_chatter, written_complaints,  # noqa: E402
+                          written_thanks)
 from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
-from nlp.train import (COMPLAINT_WEIGHT, READ_WEIGHT, THANKS_WEIGHT, WEIBO_PER_CLASS, example_weights,  # noqa: E402
-                       weibo_sentiment)
+from nlp.train import (CHATTER_WEIGHT, COMPLAINT_WEIGHT, READ_WEIGHT, SAMPLE_WEIGHT, THANKS_WEIGHT,  # noqa: E402
+                       WEIBO_PER_CLASS, example_weights, weibo_sentiment)
 
 
 def main() -> None:
@@ -39,6 +43,8 @@ def main() -> None:
     ap.add_argument("--thanks-weight", type=float, default=THANKS_WEIGHT)
     ap.add_argument("--complaint-weight", type=float, default=COMPLAINT_WEIGHT)
     ap.add_argument("--read-weight", type=float, default=READ_WEIGHT)
+    ap.add_argument("--sample-weight", type=float, default=SAMPLE_WEIGHT)
+    ap.add_argument("--chatter-weight", type=float, default=CHATTER_WEIGHT)
     ap.add_argument("--weibo-per-class", type=int, default=WEIBO_PER_CLASS,
                     help="Posts of each sentiment drawn from the Weibo emotion set's own labels.")
     ap.add_argument("--C", type=float, default=None, help="The sentiment head's C (default: sheqing train's).")
@@ -47,12 +53,16 @@ def main() -> None:
     read = weibo_read_sentiment("dev")
     thanks = written_thanks() if args.thanks_weight > 0 else []
     complaints = written_complaints() if args.complaint_weight > 0 else []
+    chatter = written_chatter() if args.chatter_weight > 0 else []
+    sample = weibo_sample("dev") if args.sample_weight > 0 else []
     predicted = np.array([p.label for p in out_of_fold(
-        board + read, weibo_sentiment(args.weibo_per_class) + thanks + complaints, "sentiment",
+        board + read, weibo_sentiment(args.weibo_per_class) + thanks + complaints + chatter + sample, "sentiment",
         lambda fold: example_weights(fold, {"thanks": args.thanks_weight, "weibo_read": args.read_weight,
-                                            "complaint": args.complaint_weight}), args.C)], dtype=str)
+                                            "complaint": args.complaint_weight, "chatter": args.chatter_weight,
+                                            "weibo_sample": args.sample_weight}), args.C)], dtype=str)
     print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; written complaints: {len(complaints)} at "
-          f"weight {args.complaint_weight:g}; Weibo posts read: {len(read)} at weight "
+          f"weight {args.complaint_weight:g}; written chatter: {len(chatter)} at weight {args.chatter_weight:g}; "
+          f"random Weibo sample: {len(sample)} at weight {args.sample_weight:g}; Weibo posts read: {len(read)} at weight "
           f"{args.read_weight:g}; Weibo emotion posts: {args.weibo_per_class} a sentiment; board messages scored: "
           f"{len(board)}")
     for name, part in (("board", slice(0, len(board))), ("Weibo posts read", slice(len(board), None))):

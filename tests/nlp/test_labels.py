@@ -123,7 +123,8 @@ def test_messages_on_a_boundary_were_read_again_blind_and_settled():
 
 GUIDE, LETTERS = _rows(LABELS / "guide_examples.csv"), _rows(LABELS / "written_letters.csv")
 THANKS, COMPLAINTS = _rows(LABELS / "written_thanks.csv"), _rows(LABELS / "written_complaints.csv")
-WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS
+CHATTER = _rows(LABELS / "written_chatter.csv")
+WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS + CHATTER
 
 
 def test_written_posts_are_labelled_with_taxonomy_codes():
@@ -144,6 +145,30 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
     first = {r["id"]: r for r in COMPLAINTS}  # 15 of each slice read again by the next slice's annotator
     assert len(second) == 60 and sum(first[r["id"]]["category"] == r["category"] for r in second) >= 54
     assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
+
+
+def test_written_chatter_reports_no_problem_by_a_second_reading():
+    """nlp/labels/written_chatter.csv: everyday forum posts by four writers, each read again blind by another
+    annotator (parts/chatter_read.csv), who found no problem in any and the same sentiment in all but one."""
+    assert len(CHATTER) >= 290 and len({r["text"] for r in CHATTER}) == len(CHATTER)
+    assert all(re.fullmatch(r"w-chatter-\d{3}", r["id"]) for r in CHATTER)
+    assert {r["sentiment"] for r in CHATTER} == set(SENTIMENTS)
+    second = {r["id"]: r for r in _rows(LABELS / "parts" / "chatter_read.csv")}
+    assert second.keys() == {r["id"] for r in CHATTER}
+    assert {r["problem"] for r in second.values()} == {"no"} and {r["category"] for r in second.values()} == {"other"}
+    assert sum(second[r["id"]]["sentiment"] == r["sentiment"] for r in CHATTER) >= len(CHATTER) - 5
+
+
+def test_written_chatter_copies_nothing_of_the_demo_forum():
+    """The demo forum's chatter threads check the model (nlp/tools/demo_accuracy.py); the writers did not read
+    them, and no run of 12 characters of a written post appears in a demo post."""
+    from crawlers.demo_forum.corpus import build_corpus
+
+    run = 12
+    runs = {text[i:i + run] for r in CHATTER for text in (r["title"] + "\n" + r["text"],)
+            for i in range(len(text) - run + 1)}
+    demo = [thread.title + "\n" + post.text for thread in build_corpus().threads() for post in thread.posts]
+    assert not [text for text in demo if any(text[i:i + run] in runs for i in range(len(text) - run + 1))]
 
 
 def test_written_posts_copy_no_real_message(shared_data):
