@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
+import select_weibo_sample  # noqa: E402  (this folder: the script's own)
 from sheqing.records import CATEGORIES, RISKS  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1]
@@ -32,15 +33,7 @@ def slice_of(complaint_id: str) -> int:
 
 def read_part(path: Path) -> dict[str, tuple[str, str]]:
     """An annotator's file: complaint id -> (category, risk), each checked against the guide's codes."""
-    out = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            values = tuple((row.get(field) or "").strip() for field in FIELDS)
-            for value, (field, allowed) in zip(values, FIELDS.items()):
-                if value not in allowed:
-                    raise SystemExit(f"{path}: {row['id']}: {field} {value!r} is not a code of the guide")
-            out[row["id"].strip()] = values
-    return out
+    return select_weibo_sample.read_part(path, FIELDS, key="id")
 
 
 def agreement(labelled: dict[str, tuple[str, str, str]]) -> None:

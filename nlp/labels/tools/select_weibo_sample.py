@@ -84,16 +84,17 @@ def merge() -> None:
     print(f"{len(labelled)} posts labelled -> {MERGED}")
 
 
-def read_part(path: Path) -> dict[str, tuple[str, str, str]]:
-    """An annotator's file: post id -> (category, risk, sentiment), each checked against the guide's codes."""
+def read_part(path: Path, fields: dict = FIELDS, key: str = "post_id") -> dict[str, tuple[str, ...]]:
+    """An annotator's file: the ``key`` column -> the values of ``fields`` (by default category, risk and
+    sentiment), each checked against the codes the field allows (the guide's)."""
     out = {}
     with open(path, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            values = tuple((row.get(field) or "").strip() for field in FIELDS)
-            for value, (field, allowed) in zip(values, FIELDS.items()):
+            values = tuple((row.get(field) or "").strip() for field in fields)
+            for value, (field, allowed) in zip(values, fields.items()):
                 if value not in allowed:
-                    raise SystemExit(f"{path}: {row['post_id']}: {field} {value!r} is not a code of the guide")
-            out[row["post_id"].strip()] = values
+                    raise SystemExit(f"{path}: {row[key]}: {field} {value!r} is not a code of the guide")
+            out[row[key].strip()] = values
     return out
 
 
