@@ -34,8 +34,8 @@ from pathlib import Path
 from .normalize import normalize_text
 
 __all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
-           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "hotel_reviews",
-           "weibo_ner", "shared_data_dir", "DataMissing"]
+           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "written_chatter",
+           "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 

@@ -8,9 +8,9 @@ Per model, over the ``test`` half (the ``dev`` half trains the default model; ``
 - category: accuracy, macro-F1 over the categories present, and as a yes/no question "does the post report
   a problem of the table" (any category but ``other``): precision and recall, and how many posts are filed
   under a problem category that report none;
-- risk as enrichment gives it (the risk head raised to the rules' floor): accuracy, how many posts the
-  annotators rated ``none`` are rated ``none``, and precision and recall at ``medium`` or above and at
-  ``high`` or above;
+- risk as enrichment gives it (the risk head settled by the rules, ``nlp.risk_rules.settle_risk``): accuracy,
+  how many posts the annotators rated ``none`` are rated ``none``, and precision and recall at ``medium`` or
+  above and at ``high`` or above;
 - sentiment: macro-F1 and accuracy.
 """
 
@@ -47,8 +47,7 @@ def scores(examples: list[Example], predicted: dict[str, list[str]]) -> dict[str
     category = [e.category for e in examples]
     problem = flagged([c != "other" for c in category], [c != "other" for c in predicted["category"]])
     out["category"].update({f"problem {k}": v for k, v in problem.items()},
-                           **{"filed under a problem, reporting none": sum(
-                               t == "other" != p for t, p in zip(category, predicted["category"]))})
+                           **{"filed under a problem, reporting none": problem["flagged"] - problem["both"]})
     risk = [e.risk for e in examples]
     out["risk"]["none kept none"] = (f"{sum(t == p == 'none' for t, p in zip(risk, predicted['risk']))}"
                                      f" of {risk.count('none')}")
