@@ -225,10 +225,11 @@ def guide_examples() -> list[Example]:
     return _written("guide_examples.csv", "guide")
 
 
-def written_letters() -> list[Example]:
+def written_letters(path: Path | None = None) -> list[Example]:
     """Board-style letters the team wrote for the four categories the board has fewest of
-    (``nlp/labels/written_letters.csv``): training only, category only; none copies a real message."""
-    return _written("written_letters.csv", "letter")
+    (``nlp/labels/written_letters.csv``): training only, category only; none copies a real message. ``path``: a
+    file of more letters in the same columns (id, category, title, text), to try a new set."""
+    return _written(path or "written_letters.csv", "letter")
 
 
 def written_thanks() -> list[Example]:
@@ -254,9 +255,10 @@ def written_chatter() -> list[Example]:
     return _written("written_chatter.csv", "chatter", category="other")
 
 
-def _written(name: str, source: str, category: str | None = None) -> list[Example]:
-    """Posts the team wrote: id, title, text, category and sentiment (the file's columns, or None);
-    ``category``: the category of every post of a file without that column."""
+def _written(name: str | Path, source: str, category: str | None = None) -> list[Example]:
+    """Posts the team wrote: id, title, text, category and sentiment (the file's columns, or None), from the file
+    ``name`` of ``nlp/labels`` (or an absolute path); ``category``: the category of every post of a file without
+    that column."""
     with open(LABELS_DIR / name, encoding="utf-8", newline="") as fh:
         return [Example(f"{source}:{row['id']}", post_text(row["title"], row["text"]), row.get("category", category),
                         None, row.get("sentiment"), source) for row in csv.DictReader(fh)]

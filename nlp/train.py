@@ -135,12 +135,19 @@ def sample_without_risk() -> list[Example]:
     return [replace(e, risk=None) for e in weibo_sample("dev")]
 
 
-def training_examples(corrections_path: Path | None = None) -> list[Example]:
+def training_examples(corrections_path: Path | None = None, weights: dict[str, float] | None = None,
+                      weibo_per_class: int = WEIBO_PER_CLASS) -> list[Example]:
+    """Every example ``sheqing train`` fits, and the one place they are gathered: the cross-validation tools
+    (``nlp/tools/folds.py``) take theirs from here too. ``weights`` (source -> weight, as ``example_weights``
+    takes them): a source weighing 0 there is left out; ``weibo_per_class``: posts of each sentiment drawn from
+    the Weibo emotion set (``weibo_sentiment``). Corrections replace the examples of the same id."""
     fixed = corrections(corrections_path) if corrections_path else []  # read first: a bad file stops at once
-    examples = (govmsg("train") + cec() + weibo_sentiment() + weibo_read_sentiment("dev") + sample_without_risk()
-                + guide_examples() + written_letters() + written_thanks() + written_complaints() + written_chatter())
+    examples = (govmsg("train") + cec() + weibo_sentiment(weibo_per_class) + weibo_read_sentiment("dev")
+                + sample_without_risk() + guide_examples() + written_letters() + written_thanks()
+                + written_complaints() + written_chatter())
+    left_out = {source for source, weight in (weights or {}).items() if weight <= 0}
     ids = {e.id for e in fixed}
-    return [e for e in examples if e.id not in ids] + fixed
+    return [e for e in examples if e.id not in ids and e.source not in left_out] + fixed
 
 
 def example_weights(examples: list[Example], weights: dict[str, float] | None = None) -> list[float]:
@@ -194,17 +201,19 @@ def train_transformers(examples: list[Example], base, out: Path, heads=HEADS, **
     return saved
 
 
-def predict_all(model: PostClassifier, texts: list[str], transformer_heads: dict | None = None) -> dict[str, list[str]]:
+def predict_all(model: PostClassifier, texts: list[str], transformer_heads: dict | None = None,
+                floors: list | None = None) -> dict[str, list[str]]:
     """Each head's label for each text, the risk settled by the rules (``settle_risk``; ``risk_model_only``:
     the risk head's own).
-    ``transformer_heads`` (head -> fine-tuned classifier) replace the default model's heads of those names."""
+    ``transformer_heads`` (head -> fine-tuned classifier) replace the default model's heads of those names;
+    ``floors``: the texts' ``risk_floor``, where the caller has them already."""
     replaced = transformer_heads or {}
     X = model.transform(texts)
     out = {head: [str(label) for label in replaced[head].predict(texts)] if head in replaced
            else [p.label for p in model.predict_head(head, X)] for head in model.heads_}
     out["risk_model_only"] = out["risk"]
-    out["risk"] = [settle_risk(r, risk_floor(t), c, s)[0]
-                   for r, t, c, s in zip(out["risk"], texts, out["category"], out["sentiment"])]
+    floors = floors or [risk_floor(t) for t in texts]
+    out["risk"] = [settle_risk(r, f, c, s)[0] for r, f, c, s in zip(out["risk"], floors, out["category"], out["sentiment"])]
     return out
 
 
@@ -221,14 +230,24 @@ def _head_report(y_true, y_pred, classes) -> dict:
     }
 
 
+def yes_no(truth, predicted, weights=None) -> dict:
+    """Precision and recall of a yes/no question (each answer weighing ``weights``, if given; None where nothing
+    is flagged or nothing is true), with the unweighted counts behind them: ``flagged``, ``true`` and ``both``.
+    The one place such figures are counted (``sheqing eval``'s high+critical, the measuring tools)."""
+    t, p = np.asarray(truth, dtype=bool), np.asarray(predicted, dtype=bool)
+    w = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float)
+    both = w[t & p].sum()
+    return {"precision": float(both / w[p].sum()) if p.any() else None,
+            "recall": float(both / w[t].sum()) if t.any() else None,
+            "flagged": int(p.sum()), "true": int(t.sum()), "both": int((t & p).sum())}
+
+
 def _urgent(y_true, y_pred) -> dict:
-    urgent = {"high", "critical"}
-    t = np.array([y in urgent for y in y_true])
-    p = np.array([y in urgent for y in y_pred])
-    tp = int((t & p).sum())
-    return {"recall": round(tp / t.sum(), 4) if t.sum() else None,
-            "precision": round(tp / p.sum(), 4) if p.sum() else None,
-            "true_urgent": int(t.sum()), "predicted_urgent": int(p.sum())}
+    urgent = ("high", "critical")
+    result = yes_no(np.isin(y_true, urgent), np.isin(y_pred, urgent))
+    return {"recall": None if result["recall"] is None else round(result["recall"], 4),
+            "precision": None if result["precision"] is None else round(result["precision"], 4),
+            "true_urgent": result["true"], "predicted_urgent": result["flagged"]}
 
 
 def _resamples(n: int, rounds: int = 1000) -> np.ndarray:

@@ -28,19 +28,18 @@ categories). ``--complaint-weight`` weighs the written forum complaints otherwis
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import (Example, cec, govmsg, guide_examples, post_text, weibo_sample,  # noqa: E402
-                          written_chatter, written_complaints, written_letters, written_thanks)
-from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
-from nlp.tools.weibo_sample_accuracy import flagged  # noqa: E402
-from nlp.train import CHATTER_WEIGHT, COMPLAINT_WEIGHT, LETTER_WEIGHT, SAMPLE_WEIGHT, example_weights  # noqa: E402
+from nlp.datasets import Example, written_letters  # noqa: E402
+from nlp.tools.folds import fold_sets, out_of_fold, print_scores  # noqa: E402
+from nlp.train import (CHATTER_WEIGHT, COMPLAINT_WEIGHT, LETTER_WEIGHT, SAMPLE_WEIGHT, example_weights,  # noqa: E402
+                       yes_no)
 
 
 def main() -> None:
@@ -57,52 +56,42 @@ def main() -> None:
     ap.add_argument("--chatter-weight", type=float, default=CHATTER_WEIGHT,
                     help="The written everyday forum posts' weight (0: left out).")
     args = ap.parse_args()
-    board = [e for e in govmsg("train") + cec() if e.category]
-    letters = written_letters()
-    for path in args.extra:
-        with open(path, encoding="utf-8", newline="") as fh:
-            letters += [Example(f"extra:{r['id']}", post_text(r["title"], r["text"]), r["category"], None, None,
-                                "letter") for r in csv.DictReader(fh)]
-    if args.letter_weight <= 0:
-        letters = []
-    guide, thanks = guide_examples(), written_thanks()
-    read = weibo_sample("dev") if args.sample_weight > 0 else []
-    forum = (written_complaints() if args.complaint_weight > 0 else []) + (
-        written_chatter() if args.chatter_weight > 0 else [])
     weights = {"letter": args.letter_weight, "weibo_sample": args.sample_weight, "complaint": args.complaint_weight,
                "chatter": args.chatter_weight}
+    extra = [e for path in args.extra if args.letter_weight > 0 for e in written_letters(Path(path).resolve())]
     if args.thanks:
-        file_unseen_thanks(board, guide + letters + forum + read, thanks, weights, args.C)
+        thanks, rest = fold_sets("category", {"thanks"}, weights)
+        file_unseen_thanks(thanks, rest + extra, weights, args.C)
         return
-    written = guide + thanks + letters + forum + ([] if args.score_sample else read)
-    scored = board + (read if args.score_sample else [])
+    scored, written = fold_sets("category", {"govmsg", "cec"} | ({"weibo_sample"} if args.score_sample else set()),
+                                weights)
+    written += extra
     y = np.array([e.category for e in scored])
     predicted = np.array([p.label for p in out_of_fold(
         scored, written, "category", lambda fold: example_weights(fold, weights), args.C)], dtype=object)
     on_board = np.array([e.source == "govmsg" for e in scored])
-    print(f"written: {len(guide)} guide examples, {len(thanks)} thanks (other), {len(letters)} letters at weight "
-          f"{args.letter_weight:g}, {len(forum)} forum complaints and chatter at weight {args.complaint_weight:g} "
-          f"and {args.chatter_weight:g}; "
-          f"{len(read)} Weibo posts read at weight {args.sample_weight:g}; board messages "
+    count = Counter(e.source for e in scored + written)
+    print(f"written: {count['guide']} guide examples, {count['thanks']} thanks (other), {count['letter']} letters "
+          f"at weight {args.letter_weight:g}, {count['complaint']} forum complaints at weight "
+          f"{args.complaint_weight:g} and {count['chatter']} chatter at {args.chatter_weight:g}; "
+          f"{count['weibo_sample']} Weibo posts read at weight {args.sample_weight:g}; board messages "
           f"scored: {on_board.sum()}")
     print_scores("category", y[on_board], predicted[on_board].astype(str))
     if args.score_sample:
         sample = np.array([e.source == "weibo_sample" for e in scored])
-        result = flagged(list(y[sample] != "other"), list(predicted[sample] != "other"))
+        result = yes_no(list(y[sample] != "other"), list(predicted[sample] != "other"))
         f1 = 2 * result["both"] / (result["true"] + result["flagged"]) if result["both"] else 0.0
         print(f"Weibo sample, out of fold: {result['flagged'] - result['both']} of {sample.sum() - result['true']} "
               f"posts reporting no problem filed under one; {result['both']} of {result['true']} reporting one "
               f"filed under a problem; F1 of 'reports a problem' {f1:.3f}")
 
 
-def file_unseen_thanks(board: list[Example], written: list[Example], thanks: list[Example],
-                       weights: dict[str, float], C: float | None) -> None:
-    """Each fifth of ``thanks`` filed by a model that saw the other four fifths, ``board`` and ``written``
-    (``out_of_fold`` with the thanks as the examples scored and the rest as examples that only train)."""
-    from collections import Counter
-
+def file_unseen_thanks(thanks: list[Example], rest: list[Example], weights: dict[str, float],
+                       C: float | None) -> None:
+    """Each fifth of ``thanks`` filed by a model that saw the other four fifths and ``rest`` (``out_of_fold`` with
+    the thanks as the examples scored and the rest as examples that only train)."""
     filed = Counter(p.label for p in out_of_fold(
-        thanks, board + written, "category", lambda fold: example_weights(fold, weights), C))
+        thanks, rest, "category", lambda fold: example_weights(fold, weights), C))
     print(f"written thanks filed unseen: {filed['other']} of {len(thanks)} as other; "
           + ", ".join(f"{label} {n}" for label, n in filed.most_common() if label != "other"))
 

@@ -28,9 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import cec, govmsg  # noqa: E402
 from nlp.risk_rules import risk_floor  # noqa: E402
-from nlp.tools.folds import out_of_fold  # noqa: E402
+from nlp.tools.folds import fold_sets, out_of_fold  # noqa: E402
 
 URGENT = ("high", "critical")
 
@@ -47,7 +46,7 @@ def main() -> None:
     ap.add_argument("--binary", action="store_true", help="Fit the head on urgent against other.")
     ap.add_argument("--board-only", action="store_true", help="Leave the CEC reports out.")
     args = ap.parse_args()
-    board, extra = [e for e in govmsg("train") if e.risk], [] if args.board_only else [e for e in cec() if e.risk]
+    board, extra = fold_sets("risk", {"govmsg"}, {"cec": 0} if args.board_only else None)
     truth = np.isin([e.risk for e in board], URGENT)
     levels = ("urgent",) if args.binary else URGENT
     fitted = (two_levels(board), two_levels(extra)) if args.binary else (board, extra)

@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nlp.datasets import (govmsg, weibo_read_sentiment, weibo_sample, written_chatter, written_complaints,  # noqa: E402
-                          written_thanks)
-from nlp.tools.folds import out_of_fold, print_scores  # noqa: E402
+from nlp.tools.folds import fold_sets, out_of_fold, print_scores  # noqa: E402
 from nlp.train import (CHATTER_WEIGHT, COMPLAINT_WEIGHT, READ_WEIGHT, SAMPLE_WEIGHT, THANKS_WEIGHT,  # noqa: E402
-                       WEIBO_PER_CLASS, example_weights, weibo_sentiment)
+                       WEIBO_PER_CLASS, example_weights)
 
 
 def main() -> None:
@@ -49,25 +48,24 @@ def main() -> None:
                     help="Posts of each sentiment drawn from the Weibo emotion set's own labels.")
     ap.add_argument("--C", type=float, default=None, help="The sentiment head's C (default: sheqing train's).")
     args = ap.parse_args()
-    board = [e for e in govmsg("train") if e.sentiment]
-    read = weibo_read_sentiment("dev")
-    thanks = written_thanks() if args.thanks_weight > 0 else []
-    complaints = written_complaints() if args.complaint_weight > 0 else []
-    chatter = written_chatter() if args.chatter_weight > 0 else []
-    sample = weibo_sample("dev") if args.sample_weight > 0 else []
+    weights = {"thanks": args.thanks_weight, "complaint": args.complaint_weight, "chatter": args.chatter_weight,
+               "weibo_sample": args.sample_weight}
+    # the posts read are scored whatever their weight: at 0 they only do not train
+    scored, written = fold_sets("sentiment", {"govmsg", "weibo_read"}, weights,
+                                weibo_per_class=args.weibo_per_class)
+    weights["weibo_read"] = args.read_weight
     predicted = np.array([p.label for p in out_of_fold(
-        board + read, weibo_sentiment(args.weibo_per_class) + thanks + complaints + chatter + sample, "sentiment",
-        lambda fold: example_weights(fold, {"thanks": args.thanks_weight, "weibo_read": args.read_weight,
-                                            "complaint": args.complaint_weight, "chatter": args.chatter_weight,
-                                            "weibo_sample": args.sample_weight}), args.C)], dtype=str)
-    print(f"written thanks: {len(thanks)} at weight {args.thanks_weight:g}; written complaints: {len(complaints)} at "
-          f"weight {args.complaint_weight:g}; written chatter: {len(chatter)} at weight {args.chatter_weight:g}; "
-          f"random Weibo sample: {len(sample)} at weight {args.sample_weight:g}; Weibo posts read: {len(read)} at weight "
-          f"{args.read_weight:g}; Weibo emotion posts: {args.weibo_per_class} a sentiment; board messages scored: "
-          f"{len(board)}")
+        scored, written, "sentiment", lambda fold: example_weights(fold, weights), args.C)], dtype=str)
+    count = Counter(e.source for e in scored + written)
+    board = [e for e in scored if e.source == "govmsg"]
+    print(f"written thanks: {count['thanks']} at weight {args.thanks_weight:g}; written complaints: "
+          f"{count['complaint']} at weight {args.complaint_weight:g}; written chatter: {count['chatter']} at weight "
+          f"{args.chatter_weight:g}; random Weibo sample: {count['weibo_sample']} at weight {args.sample_weight:g}; "
+          f"Weibo posts read: {count['weibo_read']} at weight {args.read_weight:g}; Weibo emotion posts: "
+          f"{args.weibo_per_class} a sentiment; board messages scored: {len(board)}")
     for name, part in (("board", slice(0, len(board))), ("Weibo posts read", slice(len(board), None))):
         print(f"{name}:")
-        print_scores("sentiment", np.array([e.sentiment for e in (board + read)[part]]), predicted[part])
+        print_scores("sentiment", np.array([e.sentiment for e in scored[part]]), predicted[part])
 
 
 if __name__ == "__main__":

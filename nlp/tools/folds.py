@@ -6,7 +6,16 @@ import numpy as np
 
 from nlp.classify import PostClassifier, Prediction
 from nlp.datasets import Example
-from nlp.train import HEAD_C
+from nlp.train import HEAD_C, training_examples
+
+
+def fold_sets(head: str, scored: set[str], weights: dict[str, float] | None = None,
+              **kwargs) -> tuple[list[Example], list[Example]]:
+    """``sheqing train``'s examples that carry ``head``'s label (``training_examples``, with ``weights`` and
+    ``kwargs`` as it takes them), split into those of the ``scored`` sources, which the folds cut, and the rest,
+    which only ever train: ``out_of_fold``'s ``board`` and ``extra``."""
+    examples = [e for e in training_examples(weights=weights, **kwargs) if getattr(e, head)]
+    return [e for e in examples if e.source in scored], [e for e in examples if e.source not in scored]
 
 
 def out_of_fold(board: list[Example], extra: list[Example], head: str,

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import govmsg_posts  # noqa: E402
 from nlp.enrich import Enricher  # noqa: E402
+from nlp.train import yes_no  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "topic_pairs.csv"
 
@@ -48,11 +49,8 @@ def judged_pairs(path: Path = LABELS) -> list[dict]:
 def rates(rows: list[dict], truth: str, found: str) -> tuple[float | None, float | None, int, int]:
     """Weighted precision and recall of ``found`` (a pair put together) against ``truth`` (judged yes), and
     the numbers of pairs found and judged yes (unweighted)."""
-    both = sum(r["weight"] for r in rows if r[found] and r[truth] == "yes")
-    put = sum(r["weight"] for r in rows if r[found])
-    yes = sum(r["weight"] for r in rows if r[truth] == "yes")
-    return (both / put if put else None, both / yes if yes else None,
-            sum(1 for r in rows if r[found]), sum(1 for r in rows if r[truth] == "yes"))
+    result = yes_no([r[truth] == "yes" for r in rows], [bool(r[found]) for r in rows], [r["weight"] for r in rows])
+    return result["precision"], result["recall"], result["flagged"], result["true"]
 
 
 def measure(rows: list[dict], enriched: dict) -> dict[tuple[str, str], dict]:

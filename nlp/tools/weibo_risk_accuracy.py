@@ -28,9 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.datasets import weibo_posts  # noqa: E402
 from nlp.risk_rules import risk_floor  # noqa: E402
-from nlp.train import predict_all  # noqa: E402
+from nlp.train import predict_all, yes_no  # noqa: E402
 from nlp.tools import figures  # noqa: E402
-from nlp.tools.topic_accuracy import rates  # noqa: E402
 from sheqing.records import RISKS  # noqa: E402
 
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "weibo_risk.csv"
@@ -43,16 +42,13 @@ def read_labels(path: Path = LABELS) -> list[dict]:
 
 def scores(rows: list[dict], rated: dict[str, str], at_least: str) -> dict:
     """Weighted precision and recall of ``rated`` (post id -> level) at ``at_least`` against the rows' labels
-    (``topic_accuracy.rates``; each post weighs its stratum's size over the stratum's posts among ``rows``),
-    and the raw counts (flagged, true, both) in the sample."""
+    (``yes_no``; each post weighs its stratum's size over the stratum's posts among ``rows``), and the raw
+    counts (flagged, true, both) in the sample."""
     per_stratum = Counter(row["stratum"] for row in rows)
     bar = RISKS.index(at_least)
-    marked = [{"weight": int(row["frame"]) / per_stratum[row["stratum"]],
-               "true": "yes" if RISKS.index(row["risk"]) >= bar else "no",
-               "flagged": RISKS.index(rated[row["post_id"]]) >= bar} for row in rows]
-    precision, recall, flagged, true = rates(marked, "true", "flagged")
-    return {"precision": precision, "recall": recall, "flagged": flagged, "true": true,
-            "both": sum(1 for m in marked if m["flagged"] and m["true"] == "yes")}
+    return yes_no([RISKS.index(row["risk"]) >= bar for row in rows],
+                  [RISKS.index(rated[row["post_id"]]) >= bar for row in rows],
+                  [int(row["frame"]) / per_stratum[row["stratum"]] for row in rows])
 
 
 def main() -> None:
@@ -64,7 +60,7 @@ def main() -> None:
     rows, posts = read_labels(), weibo_posts()
     texts = [posts[row["post_id"]] for row in rows]
     floors = [risk_floor(text) for text in texts]
-    settled = predict_all(PostClassifier.load(), texts)["risk"]
+    settled = predict_all(PostClassifier.load(), texts, floors=floors)["risk"]
     raters = {"rules alone": {row["post_id"]: floor.level for row, floor in zip(rows, floors)},
               "classifier with rules": {row["post_id"]: level for row, level in zip(rows, settled)}}
     for split in ("dev", "test"):

@@ -27,17 +27,9 @@ from nlp.tools import figures  # noqa: E402
 from sheqing.records import CATEGORIES, RISKS, SENTIMENTS  # noqa: E402
 
 
-def flagged(truth: list[bool], predicted: list[bool]) -> dict:
-    """Precision and recall of a yes/no question, with the counts behind them."""
-    both = sum(t and p for t, p in zip(truth, predicted))
-    return {"precision": both / sum(predicted) if any(predicted) else 0.0,
-            "recall": both / sum(truth) if any(truth) else 0.0, "flagged": sum(predicted), "true": sum(truth),
-            "both": both}
-
-
 def scores(examples: list[Example], predicted: dict[str, list[str]]) -> dict[str, dict]:
     """The figures of each head (``predicted``: ``nlp.train.predict_all`` of the examples' texts)."""
-    from nlp.train import _head_report
+    from nlp.train import _head_report, yes_no
 
     out = {}
     for head, classes in (("category", CATEGORIES), ("risk", RISKS), ("sentiment", SENTIMENTS)):
@@ -45,7 +37,7 @@ def scores(examples: list[Example], predicted: dict[str, list[str]]) -> dict[str
         report = _head_report(truth, predicted[head], classes)
         out[head] = {"macro_f1": report["macro_f1"], "accuracy": report["accuracy"]}
     category = [e.category for e in examples]
-    problem = flagged([c != "other" for c in category], [c != "other" for c in predicted["category"]])
+    problem = yes_no([c != "other" for c in category], [c != "other" for c in predicted["category"]])
     out["category"].update({f"problem {k}": v for k, v in problem.items()},
                            **{"filed under a problem, reporting none": problem["flagged"] - problem["both"]})
     risk = [e.risk for e in examples]
@@ -53,7 +45,7 @@ def scores(examples: list[Example], predicted: dict[str, list[str]]) -> dict[str
                                      f" of {risk.count('none')}")
     for bar in ("medium", "high"):
         at = RISKS.index(bar)
-        result = flagged([RISKS.index(r) >= at for r in risk], [RISKS.index(r) >= at for r in predicted["risk"]])
+        result = yes_no([RISKS.index(r) >= at for r in risk], [RISKS.index(r) >= at for r in predicted["risk"]])
         out["risk"].update({f"{bar}+ {k}": v for k, v in result.items()})
     return out
 

@@ -446,6 +446,38 @@ def test_the_random_weibo_sample_trains_with_its_dev_half_only(shared_data):
         weibo_sample("train")
 
 
+def test_cross_validation_folds_take_what_sheqing_train_fits(shared_data):
+    """The measuring tools fold the examples ``sheqing train`` fits, no other set of their own: the sources
+    scored are cut into folds, every other example with the head's label only ever trains, and a source
+    weighing 0 is left out of both."""
+    from nlp.tools.folds import fold_sets
+    from nlp.train import training_examples
+
+    for folder in ("govmsg", "cec", "emotion"):
+        shared_data(folder)
+    trained = [e for e in training_examples() if e.category]
+    scored, extra = fold_sets("category", {"govmsg", "cec"})
+    assert [e.id for e in scored] == [e.id for e in trained if e.source in ("govmsg", "cec")]
+    assert [e.id for e in extra] == [e.id for e in trained if e.source not in ("govmsg", "cec")]
+    assert {"guide", "letter", "thanks", "complaint", "chatter", "weibo_sample"} <= {e.source for e in extra}
+    scored, extra = fold_sets("sentiment", {"govmsg", "weibo_read"}, {"chatter": 0, "letter": 0.3})
+    assert {e.source for e in scored} == {"govmsg", "weibo_read"} and all(e.sentiment for e in scored + extra)
+    assert "chatter" not in {e.source for e in extra} and "thanks" in {e.source for e in extra}
+
+
+def test_yes_no_figures_count_what_they_say():
+    """Precision and recall of a yes/no question, weighted or not, with the counts behind them; nothing
+    flagged has no precision (not 0)."""
+    from nlp.train import yes_no
+
+    truth, predicted = [True, True, False, False, True], [True, False, True, False, False]
+    assert yes_no(truth, predicted) == {"precision": 0.5, "recall": 1 / 3, "flagged": 2, "true": 3, "both": 1}
+    weighted = yes_no(truth, predicted, [3, 1, 1, 1, 1])
+    assert weighted["precision"] == 0.75 and weighted["recall"] == 0.6 and weighted["both"] == 1
+    assert yes_no([True, False], [False, False])["precision"] is None
+    assert yes_no([False], [True])["recall"] is None
+
+
 def test_a_corrections_file_with_a_label_outside_the_taxonomy_stops_training(tmp_path):
     """A typed label ("gas") would train a class of its own: the file is refused by line before any training,
     as are a missing column and another encoding; a good file's labels, empty ones included, are read."""
