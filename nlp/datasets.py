@@ -34,7 +34,7 @@ from pathlib import Path
 from .normalize import normalize_text
 
 __all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
-           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "written_chatter",
+           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "written_chatter", "forum_check",
            "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
@@ -253,6 +253,21 @@ def written_chatter() -> list[Example]:
     a question about the parcel lockers, a festival greeting, a bad day at work): training only, category
     ``other`` and sentiment as written and read again; none copies a real message or the demo forum."""
     return _written("written_chatter.csv", "chatter", category="other")
+
+
+def forum_check(split: str) -> list[Example]:
+    """Community-forum opening posts the team wrote to measure the models in a forum's own register
+    (``nlp/labels/forum_check.csv``, texts in ``forum_posts.csv``: everyday posts, problems of every category and
+thanks, each labelled by its
+    writer and read again blind; ``nlp/labels/README.md`` says how), of one ``split``: ``dev`` may be read for
+    errors, ``test`` only measures (``nlp/tools/forum_accuracy.py``). Neither ever trains."""
+    if split not in ("dev", "test"):
+        raise ValueError("split must be 'dev' or 'test'")
+    with open(LABELS_DIR / "forum_posts.csv", encoding="utf-8", newline="") as fh:
+        texts = {row["id"]: post_text(row["title"], row["text"]) for row in csv.DictReader(fh)}
+    with open(LABELS_DIR / "forum_check.csv", encoding="utf-8", newline="") as fh:
+        return [Example(f"forum:{row['id']}", texts[row["id"]], row["category"], row["risk"], row["sentiment"],
+                        "forum_check") for row in csv.DictReader(fh) if row["split"] == split]
 
 
 def _written(name: str | Path, source: str, category: str | None = None) -> list[Example]:

@@ -50,22 +50,24 @@ def scores(examples: list[Example], predicted: dict[str, list[str]]) -> dict[str
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("models", nargs="*", help="Model files (default: the shipped model).")
-    ap.add_argument("--split", choices=("dev", "test"), default="test")
-    args = ap.parse_args()
+def run(description: str, load, name: str) -> None:
+    """The command line of this tool and of ``forum_accuracy.py``: ``scores`` of each model file given (none:
+    the shipped model) over one split (``--split``, default ``test``) of the set ``load(split)`` reads from
+    ``nlp/labels/<name>``."""
     from nlp.classify import DEFAULT_MODEL_PATH, PostClassifier
     from nlp.train import predict_all
 
-    examples = weibo_sample(args.split)
-    print(f"{len(examples)} posts ({args.split} half of nlp/labels/weibo_sample.csv)")
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("models", nargs="*", help="Model files (default: the shipped model).")
+    ap.add_argument("--split", choices=("dev", "test"), default="test")
+    args = ap.parse_args()
+    examples = load(args.split)
+    print(f"{len(examples)} posts ({args.split} half of nlp/labels/{name})")
     for path in args.models or [DEFAULT_MODEL_PATH]:
-        model = PostClassifier.load(path)
         print(path)
-        for head, result in scores(examples, predict_all(model, [e.text for e in examples])).items():
+        for head, result in scores(examples, predict_all(PostClassifier.load(path), [e.text for e in examples])).items():
             print(f"  {head:9} {figures(result)}")
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__.split("\n\n")[0], weibo_sample, "weibo_sample.csv")

@@ -171,6 +171,29 @@ def test_written_chatter_copies_nothing_of_the_demo_forum():
     assert not [text for text in demo if any(text[i:i + run] in runs for i in range(len(text) - run + 1))]
 
 
+def test_the_forum_check_set_was_read_twice_and_never_trains(shared_data):
+    """nlp/labels/forum_check.csv: 319 forum opening posts by four writers (everyday posts, problems of every
+    category, thanks), each read again blind by another annotator and, where the two differed, by a third;
+    half ``dev``, half ``test``, drawn by writer and category. It only measures: no post of it, nor its text,
+    is among the examples ``sheqing train`` fits."""
+    from nlp.train import training_examples
+
+    rows, posts = _rows(LABELS / "forum_check.csv"), {r["id"]: r for r in _rows(LABELS / "forum_posts.csv")}
+    assert len(rows) == 319 and len(posts) == 320 and "f2-046" not in {r["id"] for r in rows}  # (merge_forum.LEFT_OUT)
+    assert len({posts[r["id"]]["title"] + posts[r["id"]]["text"] for r in rows}) == 319
+    assert all(r["category"] in CATEGORIES and r["risk"] in RISKS and r["sentiment"] in SENTIMENTS for r in rows)
+    assert {r["category"] for r in rows} == set(CATEGORIES) and {r["risk"] for r in rows} == set(RISKS)
+    assert all(re.fullmatch(r"w[1-4]\+r[5-8](\+d)?", r["annotator"]) for r in rows)
+    split = Counter(r["split"] for r in rows)
+    assert split.keys() == {"dev", "test"} and abs(split["dev"] - split["test"]) <= 30
+    for folder in ("govmsg", "cec", "emotion"):
+        shared_data(folder)
+    trained = training_examples()
+    assert not {f"forum:{r['id']}" for r in rows} & {e.id for e in trained}
+    from nlp.datasets import forum_check
+    assert not {e.text for e in forum_check("dev") + forum_check("test")} & {e.text for e in trained}
+
+
 def test_written_posts_copy_no_real_message(shared_data):
     """Our writing, not the board's: no run of 20 characters of a written post appears in any message (at 12
     characters the only shared runs are greetings such as 尊敬的领导：您好！我是)."""
