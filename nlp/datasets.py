@@ -258,9 +258,9 @@ def written_chatter() -> list[Example]:
 def forum_check(split: str) -> list[Example]:
     """Community-forum opening posts the team wrote to measure the models in a forum's own register
     (``nlp/labels/forum_check.csv``, texts in ``forum_posts.csv``: everyday posts, problems of every category and
-thanks, each labelled by its
-    writer and read again blind; ``nlp/labels/README.md`` says how), of one ``split``: ``dev`` may be read for
-    errors, ``test`` only measures (``nlp/tools/forum_accuracy.py``). Neither ever trains."""
+    thanks, each labelled by its writer and read again blind; ``nlp/labels/README.md`` says how), of one
+    ``split``: ``dev`` may be read for errors, ``test`` only measures (``nlp/tools/forum_accuracy.py``). Neither
+    ever trains."""
     if split not in ("dev", "test"):
         raise ValueError("split must be 'dev' or 'test'")
     with open(LABELS_DIR / "forum_posts.csv", encoding="utf-8", newline="") as fh:

@@ -176,6 +176,7 @@ def test_the_forum_check_set_was_read_twice_and_never_trains(shared_data):
     category, thanks), each read again blind by another annotator and, where the two differed, by a third;
     half ``dev``, half ``test``, drawn by writer and category. It only measures: no post of it, nor its text,
     is among the examples ``sheqing train`` fits."""
+    from nlp.datasets import forum_check
     from nlp.train import training_examples
 
     rows, posts = _rows(LABELS / "forum_check.csv"), {r["id"]: r for r in _rows(LABELS / "forum_posts.csv")}
@@ -190,7 +191,6 @@ def test_the_forum_check_set_was_read_twice_and_never_trains(shared_data):
         shared_data(folder)
     trained = training_examples()
     assert not {f"forum:{r['id']}" for r in rows} & {e.id for e in trained}
-    from nlp.datasets import forum_check
     assert not {e.text for e in forum_check("dev") + forum_check("test")} & {e.text for e in trained}
 
 

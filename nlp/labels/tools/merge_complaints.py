@@ -37,17 +37,12 @@ def read_part(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def agreement(labelled: dict[str, tuple[str, str, str]]) -> None:
-    from sklearn.metrics import cohen_kappa_score
-
     first, second = [], []
     for path in sorted((LABELS / "parts").glob("complaints_s?_by?.csv")):
         for complaint_id, labels in read_part(path).items():
             first.append(labelled[complaint_id][:2])
             second.append(labels)
-    for i, field in enumerate(FIELDS):
-        a, b = [x[i] for x in first], [x[i] for x in second]
-        same = sum(x == y for x, y in zip(a, b))
-        print(f"second readings, {field}: {same} of {len(a)} agree (kappa {cohen_kappa_score(a, b):.3f})")
+    select_weibo_sample.print_agreement("second readings", first, second, FIELDS)
 
 
 def main() -> None:

@@ -73,13 +73,8 @@ def write_posts(rows: list[dict], out: Path) -> None:
 
 
 def agreement(posts: dict, read: dict) -> None:
-    from sklearn.metrics import cohen_kappa_score
-
-    for i, field in enumerate(FIELDS):
-        a = [post["labels"][i] for post in posts.values()]
-        b = [read[post_id][0][i] for post_id in posts]
-        same = sum(x == y for x, y in zip(a, b))
-        print(f"writer and blind reader, {field}: {same} of {len(a)} agree (kappa {cohen_kappa_score(a, b):.3f})")
+    select_weibo_sample.print_agreement("writer and blind reader", [post["labels"] for post in posts.values()],
+                                        [read[post_id][0] for post_id in posts], FIELDS)
 
 
 def split_of(posts: dict, final: dict) -> dict[str, str]:
