@@ -91,6 +91,17 @@ from nlp.risk_rules import NO_GRIEVANCE, apply_floor, cn_number, people_count, r
     ("斑马线上出车祸，造成一死一伤", "high"),
     ("三车追尾造成4死3伤", "critical"),
     ("他九死一生才逃出来", "none"),
+    # harm as a forum tells it while it happens (session 34, from the forum check's dev half)
+    ("刚才楼上掉下一块砖，砸到一个大爷，头出血了", "high"),
+    ("小孩从滑梯上摔下来，流了很多血", "high"),
+    ("孩子在学校被同学推倒，膝盖磕破了", "high"),
+    ("我老婆做完结扎手术内出血，医院不认", "none"),  # 手术 is no hand
+    ("施工队把燃气管挖断了，整条街都是味", "high"),
+    ("万一燃气管破了怎么办", "medium"),
+    ("六号楼暖气管爆了，热水往楼道里灌", "high"),
+    ("雨太大了，地下室已经进水了", "high"),
+    ("公司聚餐后三十多个人上吐下泻，都去了医院", "critical"),
+    ("吃了这家的外卖，我上吐下泻了一晚上", "none"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)
