@@ -148,15 +148,35 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
 
 
 def test_written_chatter_reports_no_problem_by_a_second_reading():
-    """nlp/labels/written_chatter.csv: everyday forum posts by four writers, each read again blind by another
-    annotator (parts/chatter_read.csv), who found no problem in any and the same sentiment in all but one."""
-    assert len(CHATTER) >= 290 and len({r["text"] for r in CHATTER}) == len(CHATTER)
+    """nlp/labels/written_chatter.csv: everyday forum posts in two batches of four writers, each post read again
+    blind by another annotator (parts/chatter_read.csv, parts/chatter_read2.csv), who found no problem in any.
+    The first batch keeps the writer's sentiment (the reader's differed once); the second, where the two
+    differed, a third reading's (written_chatter_brief.md)."""
+    assert len(CHATTER) >= 530 and len({r["text"] for r in CHATTER}) == len(CHATTER)
     assert all(re.fullmatch(r"w-chatter-\d{3}", r["id"]) for r in CHATTER)
     assert {r["sentiment"] for r in CHATTER} == set(SENTIMENTS)
-    second = {r["id"]: r for r in _rows(LABELS / "parts" / "chatter_read.csv")}
-    assert second.keys() == {r["id"] for r in CHATTER}
-    assert {r["problem"] for r in second.values()} == {"no"} and {r["category"] for r in second.values()} == {"other"}
-    assert sum(second[r["id"]]["sentiment"] == r["sentiment"] for r in CHATTER) >= len(CHATTER) - 5
+    first, second = _rows(LABELS / "parts" / "chatter_read.csv"), _rows(LABELS / "parts" / "chatter_read2.csv")
+    read = {r["id"]: r for r in first + second}
+    assert read.keys() == {r["id"] for r in CHATTER} and len(read) == len(first) + len(second)
+    assert {r["problem"] for r in read.values()} == {"no"} and {r["category"] for r in read.values()} == {"other"}
+    trained = {r["id"]: r["sentiment"] for r in CHATTER}
+    assert sum(trained[r["id"]] == r["sentiment"] for r in first) >= len(first) - 5
+    assert all(trained[r["id"]] == (r["writer"] if r["writer"] == r["sentiment"] else r["third"]) for r in second)
+    assert sum(r["writer"] == r["sentiment"] for r in second) >= len(second) - 20
+
+
+def test_written_chatter_shares_no_phrase_with_the_forum_check_set():
+    """The forum check set measures what the chatter trains: no run of 12 characters of a chatter post appears
+    in a post of it but two stock phrases of the first batch (有看到的邻居麻烦说一声, 祝各位邻居中秋快乐; the
+    post that was a chatter post's very text, f2-046, is left out of the set)."""
+    run = 12
+    runs = {text[i:i + run] for r in CHATTER for text in ("".join((r["title"] + r["text"]).split()),)
+            for i in range(len(text) - run + 1)}
+    kept = {r["id"] for r in _rows(LABELS / "forum_check.csv")}
+    check = {r["id"]: "".join((r["title"] + r["text"]).split()) for r in _rows(LABELS / "forum_posts.csv") if r["id"] in kept}
+    assert len(check) == 319
+    shared = {i for i, text in check.items() if any(text[k:k + run] in runs for k in range(len(text) - run + 1))}
+    assert shared == {"f1-013", "f3-066"}
 
 
 def test_written_chatter_copies_nothing_of_the_demo_forum():
