@@ -34,8 +34,8 @@ from pathlib import Path
 from .normalize import normalize_text
 
 __all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
-           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "written_chatter", "forum_check",
-           "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
+           "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "written_chatter",
+           "written_enquiries", "forum_check", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
@@ -253,6 +253,14 @@ def written_chatter() -> list[Example]:
     a question about the parcel lockers, a festival greeting, a bad day at work): training only, category
     ``other`` and sentiment as written and read again; none copies a real message or the demo forum."""
     return _written("written_chatter.csv", "chatter", category="other")
+
+
+def written_enquiries() -> list[Example]:
+    """Questions the team wrote in a forum's voice (``nlp/labels/written_enquiries.csv``: 闻到的味道要打哪个电话,
+    停水是哪天, a closed gym's prepaid card), four of each problem category and four ``other``: training only,
+    category and sentiment as their writer gave them and a blind reader agreed (the risk levels read are kept,
+    not trained, as for the complaints); none copies a real message or the forum check set."""
+    return _written("written_enquiries.csv", "enquiry")
 
 
 def forum_check(split: str) -> list[Example]:

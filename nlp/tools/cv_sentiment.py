@@ -13,12 +13,13 @@ folded and scored with the board's messages, each part's figures printed apart; 
 them in training (0: they are only scored, as the model without them would see them).
 
     python nlp/tools/cv_sentiment.py [--thanks-weight W] [--complaint-weight W] [--read-weight W]
-                                     [--weibo-per-class N] [--C C] [--chatter-weight W] [--sample-weight W]
+                                     [--weibo-per-class N] [--C C] [--chatter-weight W] [--enquiry-weight W]
+                                     [--sample-weight W]
 
 ``--thanks-weight 0`` leaves the written thanks out, ``--complaint-weight 0`` the written complaints
-(``nlp/labels/written_complaints.csv``), ``--chatter-weight 0`` the written chatter, ``--sample-weight 0`` the
-random sample (which the figures of earlier sessions left out); ``--C`` fits the head with another C than
-``sheqing train``'s.
+(``nlp/labels/written_complaints.csv``), ``--chatter-weight 0`` the written chatter, ``--enquiry-weight 0``
+the written enquiries, ``--sample-weight 0`` the random sample (which the figures of earlier sessions left
+out); ``--C`` fits the head with another C than ``sheqing train``'s.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nlp.tools.folds import fold_sets, out_of_fold, print_scores  # noqa: E402
-from nlp.train import (CHATTER_WEIGHT, COMPLAINT_WEIGHT, READ_WEIGHT, SAMPLE_WEIGHT, THANKS_WEIGHT,  # noqa: E402
-                       WEIBO_PER_CLASS, example_weights)
+from nlp.train import (CHATTER_WEIGHT, COMPLAINT_WEIGHT, ENQUIRY_WEIGHT, READ_WEIGHT, SAMPLE_WEIGHT,  # noqa: E402
+                       THANKS_WEIGHT, WEIBO_PER_CLASS, example_weights)
 
 
 def main() -> None:
@@ -44,12 +45,13 @@ def main() -> None:
     ap.add_argument("--read-weight", type=float, default=READ_WEIGHT)
     ap.add_argument("--sample-weight", type=float, default=SAMPLE_WEIGHT)
     ap.add_argument("--chatter-weight", type=float, default=CHATTER_WEIGHT)
+    ap.add_argument("--enquiry-weight", type=float, default=ENQUIRY_WEIGHT)
     ap.add_argument("--weibo-per-class", type=int, default=WEIBO_PER_CLASS,
                     help="Posts of each sentiment drawn from the Weibo emotion set's own labels.")
     ap.add_argument("--C", type=float, default=None, help="The sentiment head's C (default: sheqing train's).")
     args = ap.parse_args()
     weights = {"thanks": args.thanks_weight, "complaint": args.complaint_weight, "chatter": args.chatter_weight,
-               "weibo_sample": args.sample_weight}
+               "enquiry": args.enquiry_weight, "weibo_sample": args.sample_weight}
     # the posts read are scored whatever their weight: at 0 they only do not train
     scored, written = fold_sets("sentiment", {"govmsg", "weibo_read"}, weights,
                                 weibo_per_class=args.weibo_per_class)
@@ -60,7 +62,7 @@ def main() -> None:
     board = [e for e in scored if e.source == "govmsg"]
     print(f"written thanks: {count['thanks']} at weight {args.thanks_weight:g}; written complaints: "
           f"{count['complaint']} at weight {args.complaint_weight:g}; written chatter: {count['chatter']} at weight "
-          f"{args.chatter_weight:g}; random Weibo sample: {count['weibo_sample']} at weight {args.sample_weight:g}; "
+          f"{args.chatter_weight:g}; written enquiries: {count['enquiry']} at weight {args.enquiry_weight:g}; random Weibo sample: {count['weibo_sample']} at weight {args.sample_weight:g}; "
           f"Weibo posts read: {count['weibo_read']} at weight {args.read_weight:g}; Weibo emotion posts: "
           f"{args.weibo_per_class} a sentiment; board messages scored: {len(board)}")
     for name, part in (("board", slice(0, len(board))), ("Weibo posts read", slice(len(board), None))):

@@ -123,8 +123,8 @@ def test_messages_on_a_boundary_were_read_again_blind_and_settled():
 
 GUIDE, LETTERS = _rows(LABELS / "guide_examples.csv"), _rows(LABELS / "written_letters.csv")
 THANKS, COMPLAINTS = _rows(LABELS / "written_thanks.csv"), _rows(LABELS / "written_complaints.csv")
-CHATTER = _rows(LABELS / "written_chatter.csv")
-WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS + CHATTER
+CHATTER, ENQUIRIES = _rows(LABELS / "written_chatter.csv"), _rows(LABELS / "written_enquiries.csv")
+WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS + CHATTER + ENQUIRIES
 
 
 def test_written_posts_are_labelled_with_taxonomy_codes():
@@ -144,7 +144,7 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
     second = [row for path in sorted((LABELS / "parts").glob("complaints_s?_by?.csv")) for row in _rows(path)]
     first = {r["id"]: r for r in COMPLAINTS}  # 15 of each slice read again by the next slice's annotator
     assert len(second) == 60 and sum(first[r["id"]]["category"] == r["category"] for r in second) >= 54
-    assert all(r["title"].strip() and r["text"].strip() for r in WRITTEN)
+    assert all(r["title"].strip() and (r["text"].strip() or r in ENQUIRIES) for r in WRITTEN)  # a question may be all title
 
 
 def test_written_chatter_reports_no_problem_by_a_second_reading():
@@ -165,12 +165,26 @@ def test_written_chatter_reports_no_problem_by_a_second_reading():
     assert sum(r["writer"] == r["sentiment"] for r in second) >= len(second) - 20
 
 
-def test_written_chatter_shares_no_phrase_with_the_forum_check_set():
-    """The forum check set measures what the chatter trains: no run of 12 characters of a chatter post appears
-    in a post of it but two stock phrases of the first batch (有看到的邻居麻烦说一声, 祝各位邻居中秋快乐; the
-    post that was a chatter post's very text, f2-046, is left out of the set)."""
+def test_written_enquiries_were_read_again_blind():
+    """nlp/labels/written_enquiries.csv: forum questions by four writers, four of each category of the guide
+    (written_enquiries_brief.md); a blind reader gave each the writer's category and sentiment
+    (parts/enquiries_read.csv), and a third reader of 60 the same category every time."""
+    assert len(ENQUIRIES) == 240 and len({r["title"] + r["text"] for r in ENQUIRIES}) == 240
+    assert Counter(r["category"] for r in ENQUIRIES) == {category: 16 for category in CATEGORIES}
+    assert {r["sentiment"] for r in ENQUIRIES} == set(SENTIMENTS) and {r["risk"] for r in ENQUIRIES} <= set(RISKS)
+    written = {r["id"]: r for r in ENQUIRIES}
+    read, spot = _rows(LABELS / "parts" / "enquiries_read.csv"), _rows(LABELS / "parts" / "enquiries_spot.csv")
+    assert {r["id"] for r in read} == written.keys() and len(spot) == 60
+    assert all(written[r["id"]][f] == r[f] for r in read for f in ("category", "sentiment"))
+    assert sum(written[r["id"]]["category"] == r["category"] for r in spot) >= 57
+
+
+def test_written_forum_posts_share_no_phrase_with_the_forum_check_set():
+    """The forum check set measures what the chatter and the enquiries train: no run of 12 characters of one
+    appears in a post of it but two stock phrases of the chatter's first batch (有看到的邻居麻烦说一声,
+    祝各位邻居中秋快乐; the post that was a chatter post's very text, f2-046, is left out of the set)."""
     run = 12
-    runs = {text[i:i + run] for r in CHATTER for text in ("".join((r["title"] + r["text"]).split()),)
+    runs = {text[i:i + run] for r in CHATTER + ENQUIRIES for text in ("".join((r["title"] + r["text"]).split()),)
             for i in range(len(text) - run + 1)}
     kept = {r["id"] for r in _rows(LABELS / "forum_check.csv")}
     check = {r["id"]: "".join((r["title"] + r["text"]).split()) for r in _rows(LABELS / "forum_posts.csv") if r["id"] in kept}
