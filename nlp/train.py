@@ -88,7 +88,7 @@ READ_WEIGHT = 1.0  # a Weibo post rated for sentiment by reading
 SAMPLE_WEIGHT = 0.5
 COMPLAINT_WEIGHT = 1.0  # a forum complaint the team wrote
 CHATTER_WEIGHT = 0.1  # an everyday forum post the team wrote (see below)
-ENQUIRY_WEIGHT = 0.3  # a forum question the team wrote (see above)
+ENQUIRY_WEIGHT = 0.3  # a forum question the team wrote (see below)
 # the training weight of each source of written or read examples (``example_weights``); every other counts 1
 SOURCE_WEIGHTS = {"letter": LETTER_WEIGHT, "thanks": THANKS_WEIGHT, "weibo_read": READ_WEIGHT,
                   "weibo_sample": SAMPLE_WEIGHT, "complaint": COMPLAINT_WEIGHT, "chatter": CHATTER_WEIGHT,

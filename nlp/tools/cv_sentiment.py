@@ -62,7 +62,8 @@ def main() -> None:
     board = [e for e in scored if e.source == "govmsg"]
     print(f"written thanks: {count['thanks']} at weight {args.thanks_weight:g}; written complaints: "
           f"{count['complaint']} at weight {args.complaint_weight:g}; written chatter: {count['chatter']} at weight "
-          f"{args.chatter_weight:g}; written enquiries: {count['enquiry']} at weight {args.enquiry_weight:g}; random Weibo sample: {count['weibo_sample']} at weight {args.sample_weight:g}; "
+          f"{args.chatter_weight:g}; written enquiries: {count['enquiry']} at weight {args.enquiry_weight:g}; "
+          f"random Weibo sample: {count['weibo_sample']} at weight {args.sample_weight:g}; "
           f"Weibo posts read: {count['weibo_read']} at weight {args.read_weight:g}; Weibo emotion posts: "
           f"{args.weibo_per_class} a sentiment; board messages scored: {len(board)}")
     for name, part in (("board", slice(0, len(board))), ("Weibo posts read", slice(len(board), None))):
