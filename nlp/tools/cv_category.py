@@ -75,7 +75,8 @@ def main() -> None:
     count = Counter(e.source for e in scored + written)
     print(f"written: {count['guide']} guide examples, {count['thanks']} thanks (other), {count['letter']} letters "
           f"at weight {args.letter_weight:g}, {count['complaint']} forum complaints at weight "
-          f"{args.complaint_weight:g} and {count['chatter']} chatter at {args.chatter_weight:g}; "
+          f"{args.complaint_weight:g}, {count['chatter']} chatter at {args.chatter_weight:g} and {count['enquiry']} "
+          f"forum questions at {args.enquiry_weight:g}; "
           f"{count['weibo_sample']} Weibo posts read at weight {args.sample_weight:g}; board messages "
           f"scored: {on_board.sum()}")
     print_scores("category", y[on_board], predicted[on_board].astype(str))

@@ -65,7 +65,8 @@ def run(description: str, load, name: str) -> None:
     print(f"{len(examples)} posts ({args.split} half of nlp/labels/{name})")
     for path in args.models or [DEFAULT_MODEL_PATH]:
         print(path)
-        for head, result in scores(examples, predict_all(PostClassifier.load(path), [e.text for e in examples])).items():
+        predicted = predict_all(PostClassifier.load(path), [e.text for e in examples])
+        for head, result in scores(examples, predicted).items():
             print(f"  {head:9} {figures(result)}")
 
 

@@ -98,7 +98,6 @@ def read_part(path: Path, fields: dict = FIELDS, key: str = "post_id") -> dict[s
     return out
 
 
-
 def print_agreement(what: str, first: list[tuple], second: list[tuple], fields) -> None:
     """Per field (the values' places in ``first`` and ``second``, two readings of the same posts): how many
     readings agree, and Cohen's kappa; each line headed ``what``."""
@@ -108,6 +107,7 @@ def print_agreement(what: str, first: list[tuple], second: list[tuple], fields) 
         a, b = [x[i] for x in first], [x[i] for x in second]
         same = sum(x == y for x, y in zip(a, b))
         print(f"{what}, {field}: {same} of {len(a)} agree (kappa {cohen_kappa_score(a, b):.3f})")
+
 
 if __name__ == "__main__":
     merge() if sys.argv[1:2] == ["--merge"] else main()
