@@ -54,6 +54,12 @@ there changes and nothing measures them; a game's 打起来了 would fire too): 
 (打起来了), blood (满脸是血, 浑身是血), a charging wire let down from a flat (电线…充电) and a manhole cover gone
 (井盖不见了, 没了, 丢了, 被偷).
 
+Session 35: something fallen or thrown from a building that has hit a person or a thing (外墙保温板掉下来一大块
+把车前挡砸裂了, 扔下来一个玻璃瓶，砸到楼下一个阿姨), read off the forum check's dev half: the blow names
+what it hit or is done (砸到一个…, 砸裂了), as "砸伤人会…" and "易碎砸伤人" in the board's letters about
+hazards do not; "差点砸到", "千万别砸到人" do not count. No floor changes on the board's train split, the
+Weibo posts outside the test split or the written sets; three posts of the forum check's dev half match.
+
 Session 34: harm as a forum tells it while it happens, read off the forum check's dev half (never its test
 half), where the rules found 9 of 17 ``high``+: bleeding from a body part (头出血了, 流了好多血; 手术内出血 is
 no hand), a scraped knee (磕破), a gas pipe dug open or broken (燃气管道挖断了), a burst heating pipe and a
@@ -127,6 +133,10 @@ _RULES = [
                                         r"|燃气管[^，。,]{0,4}(?:挖断|挖破|挖坏|破了|断了|破裂|裂了)|煤气管[^，。,]{0,4}(?:破了|断了|破裂|裂了)"),
           "medium", "medium"),
     _Rule("collapse", "high", re.compile(r"坍塌|倒塌|塌方|垮塌|塌陷|被埋"), "medium", "medium"),
+    _Rule("falling object", "high", re.compile(
+        r"(?:掉下|掉了|落下|掉落|脱落|坠落|坠下|扔下|抛下|扔出|丢下)[^。！？!?；;]{0,16}"
+        r"(?<!没)(?<!没有)(?<!未)(?<!别)(?<!差点)(?<!险些)(?<!差一点)(?<!被人)砸(?:裂|坏|中|伤|到|破|烂|死)"
+        r"(?:了|[一两几][个辆位名台]|楼下|路过|过路|停|车|[他她我]|孩子|小孩|老人)"), "medium", "medium", re.compile("砸")),
     _Rule("flooding", "high", re.compile(r"被淹(?!没)|淹了|洪水(?<!年一遇的洪水)(?!猛兽)|倒灌|涨水"
                                        r"|(?:家中|家里|屋里|屋内)[^，。,]{0,4}进水|(?:一楼|楼道|地下室|车库)[^，。,]{0,4}进水了"
                                        r"|暖气管[^，。,]{0,3}(?:爆|破裂)"),

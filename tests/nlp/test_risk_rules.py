@@ -102,6 +102,12 @@ from nlp.risk_rules import NO_GRIEVANCE, apply_floor, cn_number, people_count, r
     ("雨太大了，地下室已经进水了", "high"),
     ("公司聚餐后三十多个人上吐下泻，都去了医院", "critical"),
     ("吃了这家的外卖，我上吐下泻了一晚上", "none"),
+    # something fallen or thrown that has hit (session 35)
+    ("外墙保温板昨天刮风掉下来一大块 把楼下一辆车前挡砸裂了", "high"),
+    ("楼上扔下来一个酒瓶，砸中了电动车", "high"),
+    ("空调外机掉下来差点砸到人", "none"),
+    ("楼道瓷砖成片脱落，砸伤人会有人身安全问题", "none"),  # a hazard told, no blow
+    ("楼顶广告牌快脱落了，可千万别砸到人", "none"),
 ])
 def test_floors(text, level):
     assert risk_floor(text).level == level, risk_floor(text)
