@@ -10,7 +10,7 @@ classifier (``PostClassifier``) with its category head only, fitted without tuni
 
     python nlp/tools/cv_category.py [--letter-weight W] [--extra FILE.csv ...] [--C C] [--thanks]
                                     [--sample-weight W] [--score-sample] [--complaint-weight W]
-                                    [--chatter-weight W] [--enquiry-weight W]
+                                    [--chatter-weight W] [--enquiry-weight W] [--short-weight W]
 
 ``--letter-weight 0`` leaves the written letters out; ``--extra`` adds more letters in the format of
 ``nlp/labels/written_letters.csv`` (id, category, title, text) at the same weight, to try a new set;
@@ -22,7 +22,8 @@ that each of its posts is filed by a model that did not see it, and prints how m
 problem are filed under one and how many of those that do are found, and the F1 of that yes/no question (how
 the sample's weight was chosen: 0.215 at 0.1, 0.279 at 0.3, 0.190 at 1, before the complaints had their
 categories). ``--complaint-weight`` weighs the written forum complaints otherwise (0 leaves them out), and
-``--chatter-weight`` the written everyday forum posts, ``--enquiry-weight`` the written forum questions.
+``--chatter-weight`` the written everyday forum posts, ``--enquiry-weight`` the written forum questions,
+``--short-weight`` the written short forum complaints.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from nlp.datasets import Example, written_letters  # noqa: E402
 from nlp.tools.folds import fold_sets, out_of_fold, print_scores  # noqa: E402
 from nlp.train import (CHATTER_WEIGHT, COMPLAINT_WEIGHT, ENQUIRY_WEIGHT, LETTER_WEIGHT, SAMPLE_WEIGHT,  # noqa: E402
-                       example_weights, yes_no)
+                       SHORT_WEIGHT, example_weights, yes_no)
 
 
 def main() -> None:
@@ -57,9 +58,11 @@ def main() -> None:
                     help="The written everyday forum posts' weight (0: left out).")
     ap.add_argument("--enquiry-weight", type=float, default=ENQUIRY_WEIGHT,
                     help="The written forum questions' weight (0: left out).")
+    ap.add_argument("--short-weight", type=float, default=SHORT_WEIGHT,
+                    help="The written short forum complaints' weight (0: left out).")
     args = ap.parse_args()
     weights = {"letter": args.letter_weight, "weibo_sample": args.sample_weight, "complaint": args.complaint_weight,
-               "chatter": args.chatter_weight, "enquiry": args.enquiry_weight}
+               "chatter": args.chatter_weight, "enquiry": args.enquiry_weight, "short": args.short_weight}
     extra = [e for path in args.extra if args.letter_weight > 0 for e in written_letters(Path(path).resolve())]
     if args.thanks:
         thanks, rest = fold_sets("category", {"thanks"}, weights)
@@ -75,8 +78,9 @@ def main() -> None:
     count = Counter(e.source for e in scored + written)
     print(f"written: {count['guide']} guide examples, {count['thanks']} thanks (other), {count['letter']} letters "
           f"at weight {args.letter_weight:g}, {count['complaint']} forum complaints at weight "
-          f"{args.complaint_weight:g}, {count['chatter']} chatter at {args.chatter_weight:g} and {count['enquiry']} "
-          f"forum questions at {args.enquiry_weight:g}; "
+          f"{args.complaint_weight:g}, {count['chatter']} chatter at {args.chatter_weight:g}, {count['enquiry']} "
+          f"forum questions at {args.enquiry_weight:g} and {count['short']} short complaints at "
+          f"{args.short_weight:g}; "
           f"{count['weibo_sample']} Weibo posts read at weight {args.sample_weight:g}; board messages "
           f"scored: {on_board.sum()}")
     print_scores("category", y[on_board], predicted[on_board].astype(str))

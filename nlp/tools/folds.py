@@ -6,7 +6,7 @@ import numpy as np
 
 from nlp.classify import PostClassifier, Prediction
 from nlp.datasets import Example
-from nlp.train import HEAD_C, training_examples
+from nlp.train import CLASS_OFFSETS, HEAD_C, training_examples
 
 
 def fold_sets(head: str, scored: set[str], weights: dict[str, float] | None = None,
@@ -23,8 +23,9 @@ def out_of_fold(board: list[Example], extra: list[Example], head: str,
     """``head``'s prediction for each of ``board``, from a model that did not see it: grouped 5-fold (near-
     duplicate groups kept together), each fold's model the default classifier with that head only, fitted
     on the other folds plus ``extra`` (examples that only ever train), without tuning its temperature and
-    offsets. ``weights``: a function of the fitted examples giving their training weights (default: none);
-    ``C``: the head's C (default: ``sheqing train``'s, ``nlp.train.HEAD_C``)."""
+    offsets (the fixed ``CLASS_OFFSETS`` are added, as ``sheqing train`` adds them). ``weights``: a function
+    of the fitted examples giving their training weights (default: none); ``C``: the head's C (default:
+    ``sheqing train``'s, ``nlp.train.HEAD_C``)."""
     from sklearn.model_selection import GroupKFold
     from tqdm import tqdm
 
@@ -33,7 +34,7 @@ def out_of_fold(board: list[Example], extra: list[Example], head: str,
     predicted: list[Prediction | None] = [None] * len(board)
     for train, test in tqdm(list(GroupKFold(5).split(texts, groups=groups)), desc="folds"):
         fold = [board[i] for i in train] + extra
-        model = PostClassifier(C={head: HEAD_C[head] if C is None else C})
+        model = PostClassifier(C={head: HEAD_C[head] if C is None else C}, class_offsets=CLASS_OFFSETS)
         model.fit([e.text for e in fold], {head: [getattr(e, head) for e in fold]},
                   sample_weight=None if weights is None else weights(fold), tune_on=[False] * len(fold))
         for i, prediction in zip(test, model.predict(list(texts[test]))[head]):

@@ -283,6 +283,25 @@ def test_temperature_and_offsets_are_fitted_only_on_the_rows_to_tune_on():
     assert model.temperature_["sentiment"] == 1.0 and not model.offsets_["sentiment"].any()
 
 
+def test_fixed_class_offsets_are_added_to_the_tuned_ones():
+    import numpy as np
+
+    texts, labels, _ = _rare_class_data()
+    plain = PostClassifier(min_df=1).fit(texts, {"sentiment": labels})
+    fixed = {"sentiment": {"c": 0.3}}
+    moved = PostClassifier(min_df=1, class_offsets=fixed).fit(texts, {"sentiment": labels})
+    k = list(moved.heads_["sentiment"].classes_).index("c")
+    added = moved.offsets_["sentiment"] - plain.offsets_["sentiment"]
+    assert abs(added[k] - 0.3) < 1e-6 and not np.delete(added, k).any()
+    assert moved.temperature_["sentiment"] == plain.temperature_["sentiment"]
+    untuned = PostClassifier(min_df=1, class_offsets=fixed).fit(texts, {"sentiment": labels},
+                                                                tune_on=[False] * len(texts))
+    assert abs(untuned.offsets_["sentiment"][k] - 0.3) < 1e-6  # added when nothing is tuned too
+    before, after = plain.predict(texts[:40])["sentiment"], moved.predict(texts[:40])["sentiment"]
+    shares = [(b.scores["c"], a.scores["c"]) for b, a in zip(before, after)]  # (rounded to 4 places)
+    assert all(b <= a for b, a in shares) and sum(a for _, a in shares) > sum(b for b, _ in shares)
+
+
 def test_offsets_raise_macro_f1_when_a_rare_class_scores_low():
     import numpy as np
     from sklearn.metrics import f1_score

@@ -124,7 +124,8 @@ def test_messages_on_a_boundary_were_read_again_blind_and_settled():
 GUIDE, LETTERS = _rows(LABELS / "guide_examples.csv"), _rows(LABELS / "written_letters.csv")
 THANKS, COMPLAINTS = _rows(LABELS / "written_thanks.csv"), _rows(LABELS / "written_complaints.csv")
 CHATTER, ENQUIRIES = _rows(LABELS / "written_chatter.csv"), _rows(LABELS / "written_enquiries.csv")
-WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS + CHATTER + ENQUIRIES
+SHORT = _rows(LABELS / "written_short.csv")
+WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS + CHATTER + ENQUIRIES + SHORT
 
 
 def test_written_posts_are_labelled_with_taxonomy_codes():
@@ -144,8 +145,8 @@ def test_written_posts_are_labelled_with_taxonomy_codes():
     second = [row for path in sorted((LABELS / "parts").glob("complaints_s?_by?.csv")) for row in _rows(path)]
     first = {r["id"]: r for r in COMPLAINTS}  # 15 of each slice read again by the next slice's annotator
     assert len(second) == 60 and sum(first[r["id"]]["category"] == r["category"] for r in second) >= 54
-    # a question may be all title
-    assert all(r["title"].strip() and (r["text"].strip() or r in ENQUIRIES) for r in WRITTEN)
+    # a question or a short complaint may be all title
+    assert all(r["title"].strip() and (r["text"].strip() or r in ENQUIRIES + SHORT) for r in WRITTEN)
 
 
 def test_written_chatter_reports_no_problem_by_a_second_reading():
@@ -178,6 +179,31 @@ def test_written_enquiries_were_read_again_blind():
     assert {r["id"] for r in read} == written.keys() and len(spot) == 60
     assert all(written[r["id"]][f] == r[f] for r in read for f in ("category", "sentiment"))
     assert sum(written[r["id"]]["category"] == r["category"] for r in spot) >= 57
+
+
+def test_written_short_complaints_were_read_again_blind_and_copy_no_forum_check_post():
+    """nlp/labels/written_short.csv: one-line forum complaints by four writers, three of each problem category
+    each (written_short_brief.md); each post was read blind by another annotator (parts/short_read.csv, all
+    168 written) and kept only where the reader gave the writer's category and sentiment and it shares no title
+    and no run of 8 characters with a post of the forum check set or the demo forum (their titles are as short)."""
+    from crawlers.demo_forum.corpus import build_corpus
+
+    read = {r["id"]: r for r in _rows(LABELS / "parts" / "short_read.csv")}
+    assert len(read) == 168 and all(re.fullmatch(r"w-short-[1-4]-\d{3}", i) for i in read)
+    assert {r["id"] for r in SHORT} <= read.keys() and len(SHORT) >= 120
+    assert all(read[r["id"]]["category"] == r["category"] and read[r["id"]]["sentiment"] == r["sentiment"]
+               and read[r["id"]]["overlap"] == "no" for r in SHORT)
+    assert set(CATEGORIES) - {r["category"] for r in SHORT} == {"other"}
+    assert all(len(r["title"]) <= 15 and len(r["text"]) < 20 for r in SHORT)
+    squeeze = lambda text: re.sub(r"[\W_]+", "", text)  # noqa: E731
+    posts = [(r["title"], r["text"]) for r in _rows(LABELS / "forum_posts.csv")]
+    posts += [(thread.title, post.text) for thread in build_corpus().threads() for post in thread.posts]
+    check = [squeeze(title + text) for title, text in posts]
+    titles = {squeeze(title) for title, _ in posts}
+    runs = {text[i:i + 8] for text in check for i in range(len(text) - 7)}
+    for r in SHORT:
+        text = squeeze(r["title"] + r["text"])
+        assert squeeze(r["title"]) not in titles and not any(text[i:i + 8] in runs for i in range(len(text) - 7))
 
 
 def test_written_forum_posts_share_no_phrase_with_the_forum_check_set():
