@@ -68,13 +68,13 @@ class PostClassifier(BaseEstimator):
                  max_features: int = 150_000, evidence_terms: int = 5, folds: int = 5, title_weight: int = 2,
                  class_offsets: dict | None = None):
         self.C = C
-        self.class_offsets = class_offsets
         self.class_weight = class_weight
         self.min_df = min_df
         self.max_features = max_features
         self.evidence_terms = evidence_terms
         self.folds = folds
         self.title_weight = title_weight
+        self.class_offsets = class_offsets
 
     def fit(self, texts: list[str], labels: dict[str, list[str | None]], sample_weight=None, tune_on=None,
             groups=None):

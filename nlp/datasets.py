@@ -35,7 +35,8 @@ from .normalize import normalize_text
 
 __all__ = ["Example", "govmsg", "govmsg_messages", "govmsg_posts", "cec", "weibo_posts", "weibo_emotions",
            "weibo_read_sentiment", "weibo_read_ids", "weibo_sample", "written_complaints", "written_chatter",
-           "written_enquiries", "forum_check", "hotel_reviews", "weibo_ner", "shared_data_dir", "DataMissing"]
+           "written_enquiries", "written_short", "forum_check", "hotel_reviews", "weibo_ner", "shared_data_dir",
+           "DataMissing"]
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
