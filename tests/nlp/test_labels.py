@@ -128,6 +128,11 @@ SHORT = _rows(LABELS / "written_short.csv")
 WRITTEN = GUIDE + LETTERS + THANKS + COMPLAINTS + CHATTER + ENQUIRIES + SHORT
 
 
+def _runs(text: str, n: int) -> list[str]:
+    """Every run of ``n`` characters of ``text``: how the checks below find a phrase two texts share."""
+    return [text[i:i + n] for i in range(len(text) - n + 1)]
+
+
 def test_written_posts_are_labelled_with_taxonomy_codes():
     assert len({r["id"] for r in WRITTEN}) == len(WRITTEN)
     assert {r["category"] for r in GUIDE} == set(CATEGORIES)
@@ -200,10 +205,10 @@ def test_written_short_complaints_were_read_again_blind_and_copy_no_forum_check_
     posts += [(thread.title, post.text) for thread in build_corpus().threads() for post in thread.posts]
     check = [squeeze(title + text) for title, text in posts]
     titles = {squeeze(title) for title, _ in posts}
-    runs = {text[i:i + 8] for text in check for i in range(len(text) - 7)}
+    runs = {piece for text in check for piece in _runs(text, 8)}
     for r in SHORT:
         text = squeeze(r["title"] + r["text"])
-        assert squeeze(r["title"]) not in titles and not any(text[i:i + 8] in runs for i in range(len(text) - 7))
+        assert squeeze(r["title"]) not in titles and not any(piece in runs for piece in _runs(text, 8))
 
 
 def test_written_forum_posts_share_no_phrase_with_the_forum_check_set():
@@ -211,13 +216,12 @@ def test_written_forum_posts_share_no_phrase_with_the_forum_check_set():
     appears in a post of it but two stock phrases of the chatter's first batch (有看到的邻居麻烦说一声,
     祝各位邻居中秋快乐; the post that was a chatter post's very text, f2-046, is left out of the set)."""
     run = 12
-    runs = {text[i:i + run] for r in CHATTER + ENQUIRIES for text in ("".join((r["title"] + r["text"]).split()),)
-            for i in range(len(text) - run + 1)}
+    runs = {piece for r in CHATTER + ENQUIRIES for piece in _runs("".join((r["title"] + r["text"]).split()), run)}
     kept = {r["id"] for r in _rows(LABELS / "forum_check.csv")}
     check = {r["id"]: "".join((r["title"] + r["text"]).split())
              for r in _rows(LABELS / "forum_posts.csv") if r["id"] in kept}
     assert len(check) == 319
-    shared = {i for i, text in check.items() if any(text[k:k + run] in runs for k in range(len(text) - run + 1))}
+    shared = {i for i, text in check.items() if any(piece in runs for piece in _runs(text, run))}
     assert shared == {"f1-013", "f3-066"}
 
 
@@ -227,10 +231,9 @@ def test_written_forum_posts_copy_nothing_of_the_demo_forum():
     from crawlers.demo_forum.corpus import build_corpus
 
     run = 12
-    runs = {text[i:i + run] for r in CHATTER + ENQUIRIES for text in (r["title"] + "\n" + r["text"],)
-            for i in range(len(text) - run + 1)}
+    runs = {piece for r in CHATTER + ENQUIRIES for piece in _runs(r["title"] + "\n" + r["text"], run)}
     demo = [thread.title + "\n" + post.text for thread in build_corpus().threads() for post in thread.posts]
-    assert not [text for text in demo if any(text[i:i + run] in runs for i in range(len(text) - run + 1))]
+    assert not [text for text in demo if any(piece in runs for piece in _runs(text, run))]
 
 
 def test_the_forum_check_set_was_read_twice_and_never_trains(shared_data):
@@ -260,13 +263,12 @@ def test_written_posts_copy_no_real_message(shared_data):
     """Our writing, not the board's: no run of 20 characters of a written post appears in any message (at 12
     characters the only shared runs are greetings such as 尊敬的领导：您好！我是)."""
     run = 20
-    runs = {text[i:i + run] for r in WRITTEN for text in (r["title"] + "\n" + r["text"],)
-            for i in range(len(text) - run + 1)}
+    runs = {piece for r in WRITTEN for piece in _runs(r["title"] + "\n" + r["text"], run)}
     copied = []
     for name in FILES.values():
         for message in _rows(shared_data(f"govmsg/{name}")):
             text = message["留言主题"] + "\n" + message["留言详情"]
-            copied += [text[i:i + run] for i in range(len(text) - run + 1) if text[i:i + run] in runs][:1]
+            copied += [piece for piece in _runs(text, run) if piece in runs][:1]
     assert not copied, copied[:5]
 
 
