@@ -49,7 +49,7 @@ __all__ = ["PostClassifier", "Prediction", "DEFAULT_MODEL_PATH"]
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.skops"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
 # derived from the fitted attributes: dropped on fit, never saved
-_CACHES = ("_feature_names", "_readable", "_counter", "_coef64")
+_CACHES = ("_feature_names", "_readable", "_counter", "_coef64", "_lengths")
 
 
 @dataclass(frozen=True)
@@ -176,12 +176,9 @@ class PostClassifier(BaseEstimator):
         classes = [str(c) for c in model.classes_]
         best = proba.argmax(axis=1)
         X = X.tocsr()
-        contrib = self._contributions(head, X, best)
-        out = []
-        for i, (k, row) in enumerate(zip(best, proba.tolist())):
-            out.append(Prediction(classes[k], round(row[k], 4), {c: round(p, 4) for c, p in zip(classes, row)},
-                                  self._evidence(X, contrib, i)))
-        return out
+        evidence = self._evidence(head, X, best)
+        return [Prediction(classes[k], round(row[k], 4), {c: round(p, 4) for c, p in zip(classes, row)}, terms)
+                for k, row, terms in zip(best, proba.tolist(), evidence)]
 
     def predict(self, texts: list[str]) -> dict[str, list[Prediction]]:
         X = self.transform(texts)
@@ -194,32 +191,37 @@ class PostClassifier(BaseEstimator):
             cache[head] = np.ascontiguousarray(self.heads_[head].coef_.T, dtype=np.float64)
         return cache[head]
 
-    def _contributions(self, head: str, X, best) -> np.ndarray:
-        """Per stored entry of ``X``: tfidf value x coefficient of its row's predicted class (all rows at once)."""
-        k, coefficients = np.repeat(best, np.diff(X.indptr)), self._coefficients(head)
+    def _evidence(self, head: str, X, best) -> list[list[str]]:
+        """The evidence terms of each row of ``X`` (CSR) for its predicted class ``best``: of its readable
+        features (了。 or 的+咨询 explain nothing) with a positive contribution (tfidf value x coefficient), the
+        largest first; of equal ones (a word and a pair that always come together: 广厦 and 广厦新村) the longer
+        first, as it says more, then in vocabulary order. A term that holds one already chosen replaces it
+        (燃气泄漏 for 燃气), one held by a chosen term is skipped. Ranked for all rows at once: the batch's
+        positive contributions sorted by value, then by row (a stable radix sort of small integers), give
+        each row's largest; only those are ordered exactly."""
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.min_scalar_type(X.shape[0])), np.diff(X.indptr))
+        readable = np.flatnonzero(self.readable_[X.indices])
+        rows, cols, k = rows[readable], X.indices[readable], best[rows[readable]]
+        coefficients = self._coefficients(head)
         if coefficients.shape[1] > 1:
-            coef = coefficients[X.indices, k]  # (a feature's coefficients lie side by side: one cache miss)
+            values = X.data[readable] * coefficients[cols, k]  # (a feature's coefficients lie side by side)
         else:  # binary: one coefficient row, for class 1 and against class 0
-            coef = coefficients[X.indices, 0] * np.where(k == 1, 1, -1)
-        return X.data * coef
+            values = X.data[readable] * (coefficients[cols, 0] * np.where(k == 1, 1, -1))
+        keep = np.flatnonzero(values > 0)
+        order = keep[np.argsort(-values[keep])]
+        order = order[np.argsort(rows[order], kind="stable")]
+        starts = np.searchsorted(rows[order], np.arange(X.shape[0] + 1))
+        top = order[np.arange(len(order)) - starts[rows[order]] < self.evidence_terms * 4]  # (room for pieces)
+        rows, cols, values = rows[top], cols[top], values[top]
+        cols = cols[np.lexsort((cols, -self._name_lengths[cols], -values, rows))]
+        names = self.feature_names[cols].tolist()
+        ends = np.cumsum(np.bincount(rows, minlength=X.shape[0])).tolist()
+        return [self._distinct(names[a:b]) for a, b in zip([0] + ends, ends)]
 
-    def _evidence(self, X, contrib, row: int) -> list[str]:
-        start, end = X.indptr[row], X.indptr[row + 1]
-        cols = X.indices[start:end]
-        mine = np.where(self.readable_[cols], contrib[start:end], 0.0)  # (了。 or 的+咨询 explain nothing)
-        limit = self.evidence_terms * 4
-        top = np.argpartition(-mine, limit)[:limit] if len(mine) > limit else np.arange(len(mine))
-        top = top[np.argsort(-mine[top])]
-        ranked = mine[top]
-        if (ranked[1:] == ranked[:-1]).any():
-            # equal ones (a word and a pair that always come together: 广厦 and 广厦新村): the longer first, as it
-            # says more, then in vocabulary order (the values keep their order: only equal ones change places)
-            longer = -np.fromiter(map(len, self.feature_names[cols[top]]), dtype=np.int64, count=len(top))
-            top = top[np.lexsort((cols[top], longer, -ranked))]
+    def _distinct(self, ranked: list[str]) -> list[str]:
+        """The first ``evidence_terms`` of ``ranked`` terms, a whole kept in place of its pieces."""
         terms: list[str] = []
-        for term, value in zip(self.feature_names[cols[top]], ranked.tolist()):
-            if value <= 0:
-                break
+        for term in ranked:
             for other in terms:  # keep 燃气泄漏, drop its pieces 燃气 / 泄漏
                 if term in other or other in term:
                     if not any(term in t for t in terms):
@@ -230,6 +232,14 @@ class PostClassifier(BaseEstimator):
                 if len(terms) == self.evidence_terms:
                     break
         return terms
+
+    @property
+    def _name_lengths(self) -> np.ndarray:
+        """The length of each feature's readable name (``feature_names``)."""
+        lengths = self.__dict__.get("_lengths")
+        if lengths is None:
+            lengths = self.__dict__["_lengths"] = np.fromiter(map(len, self.feature_names), dtype=np.int64)
+        return lengths
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: Path, meta: dict | None = None) -> None:
