@@ -181,6 +181,8 @@ class PostClassifier(BaseEstimator):
                 for k, row, terms in zip(best, proba.tolist(), evidence)]
 
     def predict(self, texts: list[str]) -> dict[str, list[Prediction]]:
+        if not texts:  # (scikit-learn's TF-IDF refuses a matrix of no rows)
+            return {head: [] for head in self.heads_}
         X = self.transform(texts)
         return {head: self.predict_head(head, X) for head in self.heads_}
 

@@ -530,6 +530,20 @@ def test_a_file_that_is_not_a_model_is_refused_in_one_sentence(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_batch_gets_the_evidence_each_post_gets_alone_and_no_posts_get_none():
+    """Evidence is ranked for a whole batch at once; a post's must not depend on its neighbours (posts with
+    no readable feature among them)."""
+    model = PostClassifier.load()
+    texts = ["溪岸花园燃气泄漏，7幢正在疏散！", "", "的了吗", "电梯又坏了，困了两个人",
+             "工地夜间施工噪音扰民\n凌晨两点还在打桩", "谢谢物业师傅修好了水管", "+1"]
+    X = model.transform(texts)
+    for head in model.heads_:
+        together = [p.evidence for p in model.predict_head(head, X)]
+        assert together == [model.predict_head(head, X[i])[0].evidence for i in range(len(texts))]
+        assert together[0] and not together[1]
+    assert model.predict([]) == {head: [] for head in model.heads_}
+
+
 def test_of_terms_that_weigh_the_same_evidence_shows_the_longer_first():
     """广厦新村 is always written whole here, so the model weighs the words 广厦 and 新村, the pair 广厦新村 and
     停水 alike; the pair says the most, and comes first (equal terms used to come in whatever order the sort
