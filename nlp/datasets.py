@@ -264,6 +264,15 @@ def written_enquiries() -> list[Example]:
     return _written("written_enquiries.csv", "enquiry")
 
 
+def written_short() -> list[Example]:
+    """Short forum complaints the team wrote (``nlp/labels/written_short.csv``: a title alone or a line, such as
+    电梯又坏了 or 楼道好大一股煤气味), three of each problem category per writer: training only, category only,
+    as their writer gave it and a blind reader agreed. Their sentiments (nearly all negative, as the brief asked)
+    and risk levels are kept, not trained: trained for sentiment they lowered the forum check's dev half from
+    0.824 to 0.818. None copies a real message, the forum check set or the demo forum."""
+    return [replace(e, sentiment=None) for e in _written("written_short.csv", "short")]
+
+
 def forum_check(split: str) -> list[Example]:
     """Community-forum opening posts the team wrote to measure the models in a forum's own register
     (``nlp/labels/forum_check.csv``, texts in ``forum_posts.csv``: everyday posts, problems of every category and
@@ -277,15 +286,6 @@ def forum_check(split: str) -> list[Example]:
     with open(LABELS_DIR / "forum_check.csv", encoding="utf-8", newline="") as fh:
         return [Example(f"forum:{row['id']}", texts[row["id"]], row["category"], row["risk"], row["sentiment"],
                         "forum_check") for row in csv.DictReader(fh) if row["split"] == split]
-
-
-def written_short() -> list[Example]:
-    """Short forum complaints the team wrote (``nlp/labels/written_short.csv``: a title alone or a line, such as
-    电梯又坏了 or 楼道好大一股煤气味), three of each problem category per writer: training only, category only,
-    as their writer gave it and a blind reader agreed. Their sentiments (nearly all negative, as the brief asked)
-    and risk levels are kept, not trained: trained for sentiment they lowered the forum check's dev half from
-    0.824 to 0.818. None copies a real message, the forum check set or the demo forum."""
-    return [replace(e, sentiment=None) for e in _written("written_short.csv", "short")]
 
 
 def _written(name: str | Path, source: str, category: str | None = None) -> list[Example]:

@@ -55,8 +55,8 @@ short line, about 11 of each problem category; category only, each weighing ``SH
 held a complaint under 13 characters, and the board's letters none at all, so a post of a few words was filed
 by the heads' intercepts, where ``other`` leads. Their sentiments are not trained (``written_short`` says why).
 The category head's ``other`` also gets a fixed offset (``CLASS_OFFSETS``; session 35): its offsets tuned
-then were all 0, and a forum's everyday posts (a lost cat, a new bakery, a carpool) were filed under a problem whose
-words the board's letters share. Before the short complaints, on the forum check's dev half, offsets of 0,
+then were all 0, and a forum's everyday posts (a lost cat, a new bakery, a carpool) were filed under a
+problem whose words the board's letters share. Before the short complaints, on the forum check's dev half, offsets of 0,
 0.05, 0.1 and 0.2 filed 13, 8, 7 and 3 of its 73 everyday posts under a problem and found 76, 76, 74 and 71
 of its 79 problems; the board's out-of-fold macro-F1 was 0.7210, 0.7251, 0.7191 and 0.6909; but at 0.05
 "又停电了！" was filed ``other``. With the short complaints at weight 1, and offsets of 0.05, 0.075 and 0.1:

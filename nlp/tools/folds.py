@@ -22,10 +22,10 @@ def out_of_fold(board: list[Example], extra: list[Example], head: str,
                 weights=None, C: float | None = None) -> list[Prediction]:
     """``head``'s prediction for each of ``board``, from a model that did not see it: grouped 5-fold (near-
     duplicate groups kept together), each fold's model the default classifier with that head only, fitted
-    on the other folds plus ``extra`` (examples that only ever train), without tuning its temperature and
-    offsets (the fixed ``CLASS_OFFSETS`` are added, as ``sheqing train`` adds them). ``weights``: a function
-    of the fitted examples giving their training weights (default: none); ``C``: the head's C (default:
-    ``sheqing train``'s, ``nlp.train.HEAD_C``)."""
+    on the other folds plus ``extra`` (examples that only ever train), without fitting its temperature, with
+    the fixed ``CLASS_OFFSETS`` that ``sheqing train`` gives it. ``weights``: a function of the fitted examples
+    giving their training weights (default: none); ``C``: the head's C (default: ``sheqing train``'s,
+    ``nlp.train.HEAD_C``)."""
     from sklearn.model_selection import GroupKFold
     from tqdm import tqdm
 

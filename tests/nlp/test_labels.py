@@ -133,6 +133,13 @@ def _runs(text: str, n: int) -> list[str]:
     return [text[i:i + n] for i in range(len(text) - n + 1)]
 
 
+def _demo_posts() -> list[tuple[str, str]]:
+    """(thread title, post text) of every post of the demo forum, which the writers never read."""
+    from crawlers.demo_forum.corpus import build_corpus
+
+    return [(thread.title, post.text) for thread in build_corpus().threads() for post in thread.posts]
+
+
 def test_written_posts_are_labelled_with_taxonomy_codes():
     assert len({r["id"] for r in WRITTEN}) == len(WRITTEN)
     assert {r["category"] for r in GUIDE} == set(CATEGORIES)
@@ -191,8 +198,6 @@ def test_written_short_complaints_were_read_again_blind_and_copy_no_forum_check_
     each (written_short_brief.md); each post was read blind by another annotator (parts/short_read.csv, all
     168 written) and kept only where the reader gave the writer's category and sentiment and it shares no title
     and no run of 8 characters with a post of the forum check set or the demo forum (their titles are as short)."""
-    from crawlers.demo_forum.corpus import build_corpus
-
     read = {r["id"]: r for r in _rows(LABELS / "parts" / "short_read.csv")}
     assert len(read) == 168 and all(re.fullmatch(r"w-short-[1-4]-\d{3}", i) for i in read)
     assert {r["id"] for r in SHORT} <= read.keys() and len(SHORT) >= 120
@@ -202,7 +207,7 @@ def test_written_short_complaints_were_read_again_blind_and_copy_no_forum_check_
     assert all(len(r["title"]) <= 15 and len(r["text"]) < 20 for r in SHORT)
     squeeze = lambda text: re.sub(r"[\W_]+", "", text)  # noqa: E731
     posts = [(r["title"], r["text"]) for r in _rows(LABELS / "forum_posts.csv")]
-    posts += [(thread.title, post.text) for thread in build_corpus().threads() for post in thread.posts]
+    posts += _demo_posts()
     check = [squeeze(title + text) for title, text in posts]
     titles = {squeeze(title) for title, _ in posts}
     runs = {piece for text in check for piece in _runs(text, 8)}
@@ -228,11 +233,9 @@ def test_written_forum_posts_share_no_phrase_with_the_forum_check_set():
 def test_written_forum_posts_copy_nothing_of_the_demo_forum():
     """The demo forum's threads check the model (nlp/tools/demo_accuracy.py); the writers of the chatter and the
     enquiries did not read them, and no run of 12 characters of a written post appears in a demo post."""
-    from crawlers.demo_forum.corpus import build_corpus
-
     run = 12
     runs = {piece for r in CHATTER + ENQUIRIES for piece in _runs(r["title"] + "\n" + r["text"], run)}
-    demo = [thread.title + "\n" + post.text for thread in build_corpus().threads() for post in thread.posts]
+    demo = [title + "\n" + text for title, text in _demo_posts()]
     assert not [text for text in demo if any(piece in runs for piece in _runs(text, run))]
 
 
